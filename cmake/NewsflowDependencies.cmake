@@ -1,0 +1,55 @@
+# Finds the Debian bookworm packages newsflow builds against (see docs/DEPENDENCIES.md)
+# and defines imported targets for the ones without a CMake package of their own.
+find_package(Threads REQUIRED)
+find_package(Protobuf REQUIRED)
+find_package(absl REQUIRED)
+find_package(PkgConfig REQUIRED)
+
+pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka++ rdkafka)
+pkg_check_modules(UTF8PROC REQUIRED IMPORTED_TARGET libutf8proc)
+pkg_check_modules(GUMBO REQUIRED IMPORTED_TARGET gumbo)
+pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
+find_package(nlohmann_json REQUIRED)
+find_package(CLI11 REQUIRED)
+
+# CLD2 (libcld2-dev) ships neither CMake nor pkg-config files.
+find_path(CLD2_INCLUDE_DIR cld2/public/compact_lang_det.h REQUIRED)
+find_library(CLD2_LIBRARY NAMES cld2 REQUIRED)
+add_library(newsflow_cld2 INTERFACE)
+target_include_directories(newsflow_cld2 INTERFACE ${CLD2_INCLUDE_DIR})
+target_link_libraries(newsflow_cld2 INTERFACE ${CLD2_LIBRARY})
+add_library(newsflow::cld2 ALIAS newsflow_cld2)
+
+if(NEWSFLOW_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+if(NEWSFLOW_BUILD_BENCHMARKS)
+  find_package(benchmark REQUIRED)
+endif()
+
+# newsflow_add_test(NAME <name> SOURCES ... LIBS ... [LABELS unit|integration])
+function(newsflow_add_test)
+  cmake_parse_arguments(T "" "NAME" "SOURCES;LIBS;LABELS" ${ARGN})
+  add_executable(${T_NAME} ${T_SOURCES})
+  target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} newsflow::testing GTest::gtest GTest::gmock GTest::gtest_main)
+  if(NOT T_LABELS)
+    set(T_LABELS unit)
+  endif()
+  add_test(NAME ${T_NAME} COMMAND ${T_NAME})
+  set_tests_properties(${T_NAME} PROPERTIES LABELS "${T_LABELS}"
+    ENVIRONMENT "NEWSFLOW_SHARED_DATA=${NEWSFLOW_SHARED_DATA}")
+endfunction()
+
+# Where ../shared/data lives; tests that read it skip when it is absent.
+set(NEWSFLOW_SHARED_DATA "${CMAKE_SOURCE_DIR}/../shared/data" CACHE PATH "Labelled shared data")
+
+# newsflow_add_benchmark(NAME <name> SOURCES ... LIBS ...): a Google Benchmark binary,
+# built only with NEWSFLOW_BUILD_BENCHMARKS and never run by ctest (no timing in tests).
+function(newsflow_add_benchmark)
+  cmake_parse_arguments(B "" "NAME" "SOURCES;LIBS" ${ARGN})
+  if(NOT NEWSFLOW_BUILD_BENCHMARKS)
+    return()
+  endif()
+  add_executable(${B_NAME} ${B_SOURCES})
+  target_link_libraries(${B_NAME} PRIVATE ${B_LIBS} benchmark::benchmark benchmark::benchmark_main)
+endfunction()

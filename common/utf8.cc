@@ -1,0 +1,60 @@
+#include "common/utf8.h"
+
+#include <utf8proc.h>
+
+namespace newsflow {
+namespace {
+
+constexpr char kReplacement[] = "\xEF\xBF\xBD";
+
+// Length of the valid sequence at `data`, or -1 when invalid.
+utf8proc_ssize_t ValidSequenceLength(const char* data, size_t remaining) {
+  utf8proc_int32_t code_point = 0;
+  return utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(data),
+                          static_cast<utf8proc_ssize_t>(remaining), &code_point);
+}
+
+}  // namespace
+
+bool IsValidUtf8(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    if (static_cast<unsigned char>(text[i]) < 0x80) {  // ASCII fast path
+      ++i;
+      continue;
+    }
+    utf8proc_ssize_t n = ValidSequenceLength(text.data() + i, text.size() - i);
+    if (n <= 0) return false;
+    i += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+int RepairUtf8(std::string* text) {
+  if (IsValidUtf8(*text)) return 0;
+  std::string repaired;
+  repaired.reserve(text->size() + 16);
+  int replaced = 0;
+  size_t i = 0;
+  while (i < text->size()) {
+    unsigned char c = static_cast<unsigned char>((*text)[i]);
+    if (c < 0x80) {
+      repaired.push_back(static_cast<char>(c));
+      ++i;
+      continue;
+    }
+    utf8proc_ssize_t n = ValidSequenceLength(text->data() + i, text->size() - i);
+    if (n > 0) {
+      repaired.append(*text, i, static_cast<size_t>(n));
+      i += static_cast<size_t>(n);
+    } else {
+      repaired.append(kReplacement);
+      ++replaced;
+      ++i;  // skip one byte; the next iteration resynchronizes on a lead byte
+    }
+  }
+  text->swap(repaired);
+  return replaced;
+}
+
+}  // namespace newsflow

@@ -1,0 +1,89 @@
+// Normalization stage: RawArticle (seed text, JSON or HTML bytes) in, clean structured
+// article out. Pure library: no Kafka. Used by the Kafka service and by `newsflow batch`.
+#ifndef NEWSFLOW_PROCESSORS_NORMALIZE_NORMALIZE_H_
+#define NEWSFLOW_PROCESSORS_NORMALIZE_NORMALIZE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "newsflow/v1/article.pb.h"
+
+namespace newsflow::normalize {
+
+struct NormalizeOptions {
+  // Articles whose text (body, or HTML page bytes) exceeds this are rejected
+  // with kResourceExhausted, never truncated. Default 2 MiB.
+  size_t max_text_bytes = 2 * 1024 * 1024;
+  // Below this CLD2 confidence the language is reported as "und". Default 0.5.
+  double min_language_confidence = 0.5;
+
+  absl::Status Validate() const;
+};
+
+struct Dateline {
+  std::string text;    // as written, e.g. "PARIS (AP) —" or "Paris:"
+  std::string place;   // e.g. "PARIS"
+  std::string agency;  // e.g. "AP"; empty when none
+};
+
+struct NormalizedArticle {
+  std::string id;
+  std::string url;            // as received
+  std::string canonical_url;  // empty when no URL
+  std::string key;            // canonical_url, else id
+  std::string source;
+  std::string title;                     // NFC, whitespace collapsed
+  std::vector<std::string> paragraphs;   // body paragraphs, NFC; no title/caption/dateline
+  std::vector<std::string> subheadings;  // short heading lines found inside the body
+  std::vector<std::string> captions;     // photo captions
+  std::string byline;
+  Dateline dateline;
+  std::string language = "und";  // ISO 639-1, "und" when undetermined
+  float language_confidence = 0;
+  std::string published_at;           // RFC 3339 UTC, empty when unparsable/absent
+  std::string published_at_original;  // as received
+  int64_t published_at_unix_ms = 0;   // 0 when unknown
+  // Case-folded, accent-folded, punctuation-folded body (title excluded), words separated
+  // by single spaces. What dedupe shingles.
+  std::string matching_text;
+  int32_t word_count = 0;  // words in the body
+  int32_t char_count = 0;  // code points in the body
+  int32_t invalid_utf8_replaced = 0;
+
+  // Body paragraphs joined by "\n\n".
+  std::string Body() const;
+};
+
+// Status codes returned by Normalize, so that callers can choose the dead-letter reason:
+//   kResourceExhausted  -> above max_text_bytes (DeadLetter.TOO_LARGE)
+//   kFailedPrecondition -> no text left after normalization (DeadLetter.EMPTY_CONTENT)
+//   kInvalidArgument    -> malformed input, e.g. no id (DeadLetter.MALFORMED_INPUT)
+class Normalizer {
+ public:
+  explicit Normalizer(NormalizeOptions options);
+
+  absl::StatusOr<NormalizedArticle> Normalize(const v1::RawArticle& raw) const;
+
+ private:
+  NormalizeOptions options_;
+};
+
+// Canonical form of a URL: lower-cased scheme and host, default port, fragment and
+// tracking parameters (utm_*, fbclid, gclid, ...) removed, query parameters sorted.
+// Returns the input trimmed when it does not parse as an absolute http(s) URL.
+std::string CanonicalizeUrl(const std::string& url);
+
+// Parses the publication-time formats real feeds use into RFC 3339 UTC; false when unknown.
+bool ParsePublishedAt(const std::string& text, std::string* rfc3339_utc, int64_t* unix_ms);
+
+// Folds text for matching: NFKC, case fold, strip accents, punctuation -> space,
+// whitespace collapsed.
+std::string MatchingForm(const std::string& text);
+
+}  // namespace newsflow::normalize
+
+#endif  // NEWSFLOW_PROCESSORS_NORMALIZE_NORMALIZE_H_
