@@ -1,0 +1,565 @@
+// The `newsflow` command: produce, process, batch, consume, topics. Only this file reads
+// flags and environment; everything else receives Options structs.
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "cli/output.h"
+#include "common/clock.h"
+#include "kafka/client.h"
+#include "kafka/topics.h"
+#include "processors/pipeline/pipeline.h"
+#include "processors/service/processor_service.h"
+#include "producers/article_reader.h"
+#include "producers/publisher.h"
+#include "proto/dead_letter.h"
+
+namespace newsflow::cli {
+namespace {
+
+// Exit codes, documented in --help.
+constexpr int kExitOk = 0;
+constexpr int kExitError = 1;          // could not run: config, broker unreachable, I/O
+constexpr int kExitUsage = 2;          // bad command line
+constexpr int kExitRejectedInput = 3;  // finished, but some input records were rejected
+constexpr int kExitNotAcknowledged = 4;  // some records were not acknowledged by the broker
+
+constexpr char kExitCodesHelp[] =
+    "Exit status: 0 success; 1 could not run (configuration, broker unreachable, I/O);\n"
+    "2 bad command line; 3 finished but some input was rejected (reported on stderr and,\n"
+    "for produce, sent to the dead-letter topic); 4 some records were not acknowledged by\n"
+    "the broker (produce).";
+
+std::atomic<bool> g_stop{false};
+
+void HandleSignal(int) { g_stop.store(true); }
+
+void InstallSignalHandlers() {
+  struct sigaction action = {};
+  action.sa_handler = HandleSignal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+// Flags shared by every command that talks to Kafka.
+struct KafkaFlags {
+  kafka::ClientOptions client;
+  std::vector<std::string> properties;  // KEY=VALUE
+
+  void Register(CLI::App* app) {
+    app->add_option("--brokers", client.brokers,
+                    "Kafka bootstrap servers, comma-separated")
+        ->envname("NEWSFLOW_BROKERS")
+        ->capture_default_str();
+    app->add_option("--kafka", properties,
+                    "Extra librdkafka property KEY=VALUE, repeatable (e.g. "
+                    "--kafka security.protocol=ssl); overrides newsflow's defaults");
+  }
+
+  absl::Status Resolve() {
+    for (const std::string& property : properties) {
+      std::vector<std::string> parts = absl::StrSplit(property, absl::MaxSplits('=', 1));
+      if (parts.size() != 2 || parts[0].empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--kafka expects KEY=VALUE, got '", property, "'"));
+      }
+      client.properties[parts[0]] = parts[1];
+    }
+    return client.Validate();
+  }
+};
+
+void RegisterTopicFlags(CLI::App* app, kafka::TopicsOptions* topics) {
+  app->add_option("--raw-topic", topics->raw, "Topic of raw articles")->capture_default_str();
+  app->add_option("--enriched-topic", topics->enriched, "Topic of enriched articles")
+      ->capture_default_str();
+  app->add_option("--dlq-topic", topics->dlq, "Dead-letter topic")->capture_default_str();
+  app->add_option("--raw-partitions", topics->raw_partitions,
+                  "Partitions of the raw topic when newsflow creates it")
+      ->capture_default_str();
+  app->add_option("--enriched-partitions", topics->enriched_partitions,
+                  "Partitions of the enriched topic when newsflow creates it")
+      ->capture_default_str();
+  app->add_option("--dlq-partitions", topics->dlq_partitions,
+                  "Partitions of the dead-letter topic when newsflow creates it")
+      ->capture_default_str();
+}
+
+void RegisterReaderFlags(CLI::App* app, std::string* format, size_t* max_article_bytes) {
+  app->add_option("--format", *format,
+                  "Input format: auto (by extension: .jsonl/.ndjson/.json = JSON Lines, "
+                  ".html/.htm = HTML, else seed-style text; stdin is sniffed), text, jsonl, html")
+      ->capture_default_str();
+  app->add_option("--max-article-bytes", *max_article_bytes,
+                  "Reject (never truncate) articles whose body or HTML is larger than this")
+      ->capture_default_str();
+}
+
+void RegisterPipelineFlags(CLI::App* app, pipeline::PipelineOptions* options,
+                           double* window_hours) {
+  app->add_option("--dedup-threshold", options->dedupe.resemblance_threshold,
+                  "Estimated Jaccard resemblance of word shingles at which an earlier article "
+                  "counts as a near duplicate")
+      ->capture_default_str();
+  app->add_option("--dedup-containment", options->dedupe.containment_threshold,
+                  "Estimated containment at which a trimmed or padded copy counts as a near "
+                  "duplicate")
+      ->capture_default_str();
+  app->add_option("--dedup-window-hours", *window_hours,
+                  "Articles older (by publication time) than the newest minus this are "
+                  "forgotten by dedup")
+      ->capture_default_str();
+  app->add_option("--dedup-max-articles", options->dedupe.max_articles,
+                  "Dedup index capacity; the oldest article is evicted first")
+      ->capture_default_str();
+  app->add_option("--gazetteer", options->tag.gazetteer_path,
+                  "Gazetteer TSV (default: the one built into the binary)");
+  app->add_option("--topic-lexicon", options->tag.topic_lexicon_path,
+                  "Topic lexicon TSV (default: the one built into the binary)");
+}
+
+int Fail(const absl::Status& status, const std::string& command) {
+  std::cerr << "newsflow " << command << ": " << status.message() << "\n";
+  return status.code() == absl::StatusCode::kInvalidArgument ? kExitUsage : kExitError;
+}
+
+// ---------------------------------------------------------------------------------------
+
+struct ProduceCommand {
+  KafkaFlags kafka;
+  producers::PublishOptions options;
+  std::vector<std::string> inputs;
+  std::string format = "auto";
+  bool no_create_topics = false;
+  bool no_dlq = false;
+
+  void Register(CLI::App* parent) {
+    CLI::App* app = parent->add_subcommand(
+        "produce",
+        "Publish articles from files, directories or stdin ('-') to the raw topic as "
+        "newsflow.v1.RawArticle, keyed by canonical URL (else id). Bad input records are "
+        "reported with file and line and sent to the dead-letter topic; the rest goes on.");
+    app->footer(kExitCodesHelp);
+    app->add_option("inputs", inputs, "Files, directories (read recursively) or - for stdin")
+        ->required();
+    kafka.Register(app);
+    RegisterTopicFlags(app, &options.topics);
+    RegisterReaderFlags(app, &format, &options.reader.max_article_bytes);
+    app->add_option("--delivery-timeout-ms", options.producer.delivery_timeout_ms,
+                    "How long to retry a record before reporting it as not acknowledged")
+        ->capture_default_str();
+    app->add_option("--progress-interval", options.progress_interval_s,
+                    "Seconds between progress lines on stderr (0 = none)")
+        ->capture_default_str();
+    app->add_flag("--no-create-topics", no_create_topics,
+                  "Do not create missing topics (they must exist)");
+    app->add_flag("--no-dlq", no_dlq,
+                  "Only report bad input records on stderr, do not send them to the "
+                  "dead-letter topic");
+    app->callback([this] { exit_code = Run(); });
+  }
+
+  int Run() {
+    if (auto s = kafka.Resolve(); !s.ok()) return Fail(s, "produce");
+    options.producer.client = kafka.client;
+    options.producer.client.client_id = "newsflow-produce";
+    options.create_topics = !no_create_topics;
+    options.dead_letter_bad_input = !no_dlq;
+    options.reader.agent = "newsflow-produce/" NEWSFLOW_VERSION;
+    if (auto s = producers::ParseInputFormat(format, &options.reader.format); !s.ok()) {
+      return Fail(s, "produce");
+    }
+    auto report = producers::PublishArticles(inputs, options, g_stop, std::cerr);
+    if (!report.ok()) return Fail(report.status(), "produce");
+    std::cerr << "newsflow produce: " << report->acknowledged << " of " << report->sent
+              << " article(s) acknowledged on " << options.topics.raw;
+    if (report->read.bad_records > 0) {
+      std::cerr << "; " << report->read.bad_records << " input record(s) rejected";
+      if (options.dead_letter_bad_input) {
+        std::cerr << " (" << report->dead_lettered << " acknowledged on " << options.topics.dlq
+                  << ")";
+      }
+    }
+    std::cerr << "\n";
+    if (!report->AllAcknowledged()) {
+      std::cerr << "newsflow produce: ERROR: " << report->failed
+                << " article(s) NOT acknowledged by the broker";
+      if (report->dead_letter_failed > 0) {
+        std::cerr << ", " << report->dead_letter_failed << " dead letter(s) not acknowledged";
+      }
+      std::cerr << ": " << report->first_delivery_error.message() << "\n";
+      if (!report->failed_ids.empty()) {
+        std::cerr << "newsflow produce: not acknowledged: "
+                  << absl::StrJoin(report->failed_ids, ", ")
+                  << (report->failed > report->failed_ids.size() ? ", ..." : "") << "\n";
+      }
+      return kExitNotAcknowledged;
+    }
+    return report->read.bad_records > 0 ? kExitRejectedInput : kExitOk;
+  }
+
+  int exit_code = kExitOk;
+};
+
+// ---------------------------------------------------------------------------------------
+
+struct ProcessCommand {
+  KafkaFlags kafka;
+  service::ProcessorOptions options;
+  double window_hours = 24 * 7;
+  bool no_create_topics = false;
+
+  void Register(CLI::App* parent) {
+    CLI::App* app = parent->add_subcommand(
+        "process",
+        "Consume raw articles, normalize, dedupe and tag them, and publish "
+        "newsflow.v1.EnrichedArticle records; undecodable or unprocessable records go to the "
+        "dead-letter topic with their reason. Input offsets are committed only after the "
+        "outputs are acknowledged (at-least-once). SIGINT/SIGTERM stop it cleanly.");
+    app->footer(kExitCodesHelp);
+    kafka.Register(app);
+    RegisterTopicFlags(app, &options.topics);
+    app->add_option("--group", options.consumer.group_id, "Consumer group id")
+        ->envname("NEWSFLOW_GROUP")
+        ->capture_default_str();
+    app->add_option("--offset-reset", options.consumer.auto_offset_reset,
+                    "Where a new group starts: earliest or latest")
+        ->capture_default_str();
+    app->add_option("--batch-size", options.batch_size,
+                    "Records per batch (offsets are committed per batch)")
+        ->capture_default_str();
+    app->add_option("--exit-when-idle-ms", options.exit_when_idle_ms,
+                    "Exit once all assigned partitions are consumed and nothing new arrived "
+                    "for this long (0 = run as a service until stopped)")
+        ->capture_default_str();
+    app->add_option("--delivery-timeout-ms", options.producer.delivery_timeout_ms,
+                    "How long to retry an output record before giving up on the batch")
+        ->capture_default_str();
+    app->add_option("--progress-interval", options.progress_interval_s,
+                    "Seconds between progress lines on stderr (0 = none)")
+        ->capture_default_str();
+    app->add_flag("--no-create-topics", no_create_topics,
+                  "Do not create missing topics (they must exist)");
+    RegisterPipelineFlags(app, &options.pipeline, &window_hours);
+    app->callback([this] { exit_code = Run(); });
+  }
+
+  int Run() {
+    if (auto s = kafka.Resolve(); !s.ok()) return Fail(s, "process");
+    options.consumer.client = kafka.client;
+    options.consumer.client.client_id = "newsflow-process";
+    options.producer.client = options.consumer.client;
+    options.create_topics = !no_create_topics;
+    options.pipeline.dedupe.window_ms = static_cast<int64_t>(window_hours * 3600 * 1000);
+    auto report = service::RunProcessor(options, g_stop, std::cerr);
+    if (!report.ok()) return Fail(report.status(), "process");
+    return kExitOk;
+  }
+
+  int exit_code = kExitOk;
+};
+
+// ---------------------------------------------------------------------------------------
+
+struct BatchCommand {
+  pipeline::PipelineOptions options;
+  producers::ReaderOptions reader;
+  std::vector<std::string> inputs;
+  std::string output_path = "-";
+  std::string output_format = "jsonl";
+  std::string dlq_path;
+  std::string format = "auto";
+  double window_hours = 24 * 7;
+
+  void Register(CLI::App* parent) {
+    CLI::App* app = parent->add_subcommand(
+        "batch",
+        "Run the same pipeline without Kafka, in input order: articles in, one "
+        "newsflow.v1.EnrichedArticle per article out (JSON Lines with protobuf's JSON names, "
+        "or length-delimited protobuf). Rejected records are reported on stderr and, with "
+        "--dlq, written there as DeadLetter JSON lines.");
+    app->footer(kExitCodesHelp);
+    app->add_option("--input,-i,inputs", inputs, "Files, directories or - for stdin")
+        ->required();
+    app->add_option("--output,-o", output_path, "Output file, - for stdout")
+        ->capture_default_str();
+    app->add_option("--output-format", output_format,
+                    "jsonl (protobuf JSON mapping, one article per line) or pb "
+                    "(varint-length-delimited EnrichedArticle)")
+        ->check(CLI::IsMember({"jsonl", "pb"}))
+        ->capture_default_str();
+    app->add_option("--dlq", dlq_path, "Write dead letters (JSON lines) to this file");
+    RegisterReaderFlags(app, &format, &reader.max_article_bytes);
+    RegisterPipelineFlags(app, &options, &window_hours);
+    app->callback([this] { exit_code = Run(); });
+  }
+
+  int Run() {
+    if (auto s = producers::ParseInputFormat(format, &reader.format); !s.ok()) {
+      return Fail(s, "batch");
+    }
+    options.dedupe.window_ms = static_cast<int64_t>(window_hours * 3600 * 1000);
+    options.normalize.max_text_bytes = reader.max_article_bytes;
+    reader.agent = "newsflow-batch/" NEWSFLOW_VERSION;
+    auto pipeline = pipeline::Pipeline::Create(options);
+    if (!pipeline.ok()) return Fail(pipeline.status(), "batch");
+
+    std::ofstream output_file;
+    std::ostream* out = &std::cout;
+    if (output_path != "-") {
+      output_file.open(output_path, std::ios::binary | std::ios::trunc);
+      if (!output_file) return Fail(absl::NotFoundError("cannot open output " + output_path), "batch");
+      out = &output_file;
+    }
+    std::ofstream dlq_file;
+    if (!dlq_path.empty()) {
+      dlq_file.open(dlq_path, std::ios::trunc);
+      if (!dlq_file) return Fail(absl::NotFoundError("cannot open " + dlq_path), "batch");
+    }
+
+    uint64_t written = 0, rejected = 0;
+    absl::Status write_status;
+    auto dead_letter = [&](const v1::DeadLetter& letter) {
+      ++rejected;
+      std::cerr << (letter.input().empty() ? "-" : letter.input())
+                << (letter.line() > 0 ? absl::StrCat(":", letter.line()) : "") << ": "
+                << v1::DeadLetter::Reason_Name(letter.reason()) << " at " << letter.stage()
+                << ": " << letter.message() << "\n";
+      if (dlq_file.is_open()) (void)WriteJsonLine(letter, dlq_file);
+    };
+    producers::ArticleReader article_reader(
+        reader,
+        [&](v1::RawArticle&& raw) {
+          RecordOrigin origin;
+          origin.input = raw.producer().input();
+          origin.line = raw.producer().line();
+          pipeline::PipelineOutcome outcome = (*pipeline)->Process(raw, origin);
+          if (!outcome.status.ok()) {
+            dead_letter(outcome.dead_letter);
+            return;
+          }
+          absl::Status s = output_format == "pb" ? WriteDelimited(outcome.article, *out)
+                                                 : WriteJsonLine(outcome.article, *out);
+          if (!s.ok() && write_status.ok()) write_status = s;
+          ++written;
+        },
+        [&](const producers::BadRecord& bad) {
+          RecordOrigin origin;
+          origin.input = bad.input;
+          origin.line = bad.line;
+          dead_letter(MakeDeadLetter(bad.original, "read", bad.reason, bad.message, origin,
+                                     bad.original_size));
+        });
+    for (const std::string& input : inputs) {
+      if (g_stop.load()) break;
+      article_reader.ReadPath(input);
+    }
+    out->flush();
+    if (!write_status.ok() || !*out) {
+      return Fail(write_status.ok() ? absl::DataLossError("cannot write output") : write_status,
+                  "batch");
+    }
+    std::cerr << "newsflow batch: " << written << " article(s) written";
+    if (rejected > 0) std::cerr << ", " << rejected << " rejected";
+    std::cerr << "\n";
+    return rejected > 0 ? kExitRejectedInput : kExitOk;
+  }
+
+  int exit_code = kExitOk;
+};
+
+// ---------------------------------------------------------------------------------------
+
+struct ConsumeCommand {
+  KafkaFlags kafka;
+  std::string topic = "news.enriched";
+  std::string type = "auto";
+  std::string output_format = "summary";
+  std::string group;
+  int idle_ms = 2000;
+  bool follow = false;
+
+  void Register(CLI::App* parent) {
+    CLI::App* app = parent->add_subcommand(
+        "consume",
+        "Read a newsflow topic from the beginning and print its records: a short summary per "
+        "article, or protobuf JSON lines. Commits nothing (a fresh consumer group each run "
+        "unless --group is given).");
+    kafka.Register(app);
+    app->add_option("--topic", topic, "Topic to read")->capture_default_str();
+    app->add_option("--type", type,
+                    "Record type: enriched, raw, dlq, or auto (by topic name)")
+        ->check(CLI::IsMember({"auto", "enriched", "raw", "dlq"}))
+        ->capture_default_str();
+    app->add_option("--output-format", output_format, "summary or jsonl")
+        ->check(CLI::IsMember({"summary", "jsonl"}))
+        ->capture_default_str();
+    app->add_option("--group", group, "Consumer group (default: a new random one)");
+    app->add_option("--idle-ms", idle_ms,
+                    "Stop once at the end of every partition and idle this long")
+        ->capture_default_str();
+    app->add_flag("--follow,-f", follow, "Keep waiting for new records until interrupted");
+    app->callback([this] { exit_code = Run(); });
+  }
+
+  int Run() {
+    if (auto s = kafka.Resolve(); !s.ok()) return Fail(s, "consume");
+    if (type == "auto") {
+      type = topic.find("dlq") != std::string::npos   ? "dlq"
+             : topic.find("raw") != std::string::npos ? "raw"
+                                                      : "enriched";
+    }
+    kafka::ConsumerOptions options;
+    options.client = kafka.client;
+    options.client.client_id = "newsflow-consume";
+    options.group_id = group.empty()
+                           ? absl::StrCat("newsflow-consume-", std::random_device{}())
+                           : group;
+    auto consumer = kafka::Consumer::Create(options);
+    if (!consumer.ok()) return Fail(consumer.status(), "consume");
+    if (auto s = (*consumer)->Subscribe({topic}); !s.ok()) return Fail(s, "consume");
+    int64_t last_ms = NowUnixMillis();
+    const int64_t started_ms = last_ms;
+    uint64_t count = 0;
+    int exit = kExitOk;
+    while (!g_stop.load()) {
+      auto polled = (*consumer)->Poll(200);
+      const int64_t now = NowUnixMillis();
+      if (!polled.ok()) {
+        std::cerr << "newsflow consume: " << polled.status().message() << "\n";
+      } else if (polled->has_value()) {
+        last_ms = now;
+        ++count;
+        if (!Print((**polled).value)) exit = kExitRejectedInput;
+        continue;
+      }
+      if (follow) continue;
+      if ((*consumer)->AllAssignedAtEnd() && now - last_ms >= idle_ms) break;
+      if ((*consumer)->AssignedPartitions() == 0 && now - started_ms > 30000) {
+        std::cerr << "newsflow consume: no partition of " << topic
+                  << " assigned within 30 s (does the topic exist? is the broker up?)\n";
+        exit = kExitError;
+        break;
+      }
+    }
+    (void)(*consumer)->Close();
+    std::cerr << "newsflow consume: " << count << " record(s) from " << topic << "\n";
+    return exit;
+  }
+
+  bool Print(const std::string& value) {
+    std::unique_ptr<google::protobuf::Message> message;
+    if (type == "dlq") {
+      message = std::make_unique<v1::DeadLetter>();
+    } else if (type == "raw") {
+      message = std::make_unique<v1::RawArticle>();
+    } else {
+      message = std::make_unique<v1::EnrichedArticle>();
+    }
+    if (!message->ParseFromString(value)) {
+      std::cerr << "newsflow consume: a record of " << value.size() << " bytes is not a "
+                << message->GetTypeName() << "\n";
+      return false;
+    }
+    if (output_format == "jsonl" || type == "raw") {
+      (void)WriteJsonLine(*message, std::cout);
+    } else if (type == "dlq") {
+      WriteSummary(static_cast<const v1::DeadLetter&>(*message), std::cout);
+    } else {
+      WriteSummary(static_cast<const v1::EnrichedArticle&>(*message), std::cout);
+    }
+    std::cout.flush();
+    return true;
+  }
+
+  int exit_code = kExitOk;
+};
+
+// ---------------------------------------------------------------------------------------
+
+struct TopicsCommand {
+  KafkaFlags kafka;
+  kafka::TopicsOptions topics;
+  int timeout_ms = 30000;
+
+  void Register(CLI::App* parent) {
+    CLI::App* app = parent->add_subcommand(
+        "topics", "Create newsflow's topics (raw, enriched, dead-letter) where missing, with "
+                  "explicit partition counts; existing topics are left as they are.");
+    kafka.Register(app);
+    RegisterTopicFlags(app, &topics);
+    app->add_option("--timeout-ms", timeout_ms, "How long to wait for the broker")
+        ->capture_default_str();
+    app->callback([this] { exit_code = Run(); });
+  }
+
+  int Run() {
+    if (auto s = kafka.Resolve(); !s.ok()) return Fail(s, "topics");
+    if (auto s = topics.Validate(); !s.ok()) return Fail(s, "topics");
+    if (auto s = kafka::EnsureTopics(kafka.client, topics.Specs(), timeout_ms); !s.ok()) {
+      return Fail(s, "topics");
+    }
+    for (const kafka::TopicSpec& spec : topics.Specs()) {
+      auto partitions = kafka::PartitionCount(kafka.client, spec.name, timeout_ms);
+      if (!partitions.ok()) return Fail(partitions.status(), "topics");
+      std::cout << spec.name << "\t" << *partitions << " partition(s)\n";
+    }
+    return kExitOk;
+  }
+
+  int exit_code = kExitOk;
+};
+
+int Main(int argc, char** argv) {
+  CLI::App app{
+      "newsflow " NEWSFLOW_VERSION
+      " - streaming news pipeline: raw articles in Kafka are normalized, de-duplicated "
+      "(exact and near copies) and tagged with IPTC Media Topics and countries, then "
+      "published as protobuf (newsflow.v1.EnrichedArticle).",
+      "newsflow"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", NEWSFLOW_VERSION);
+  app.footer(
+      "Run 'newsflow <command> --help' for a command's options.\n"
+      "Local broker: deploy/kafka.sh start. Demo: scripts/demo.sh.");
+  ProduceCommand produce;
+  ProcessCommand process;
+  BatchCommand batch;
+  ConsumeCommand consume;
+  TopicsCommand topics;
+  produce.Register(&app);
+  process.Register(&app);
+  batch.Register(&app);
+  consume.Register(&app);
+  topics.Register(&app);
+
+  InstallSignalHandlers();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  for (int code : {produce.exit_code, process.exit_code, batch.exit_code, consume.exit_code,
+                   topics.exit_code}) {
+    if (code != kExitOk) return code;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+}  // namespace newsflow::cli
+
+int main(int argc, char** argv) { return newsflow::cli::Main(argc, argv); }

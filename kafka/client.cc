@@ -1,0 +1,432 @@
+#include "kafka/client.h"
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafkacpp.h>
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "kafka/kafka_status.h"
+
+namespace newsflow::kafka {
+namespace {
+
+// Every Conf::set goes through here: a refused property names itself in the status.
+absl::Status SetProperty(RdKafka::Conf* conf, const std::string& name, const std::string& value) {
+  std::string error;
+  if (conf->set(name, value, error) != RdKafka::Conf::CONF_OK) {
+    return KafkaErrorToStatus(RdKafka::ERR__INVALID_ARG, absl::StrCat("kafka property '", name, "'"),
+                              error);
+  }
+  return absl::OkStatus();
+}
+
+template <typename Callback>
+absl::Status SetCallback(RdKafka::Conf* conf, const std::string& name, Callback* callback) {
+  std::string error;
+  if (conf->set(name, callback, error) != RdKafka::Conf::CONF_OK) {
+    return KafkaErrorToStatus(RdKafka::ERR__INVALID_ARG, absl::StrCat("kafka callback '", name, "'"),
+                              error);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ApplyClientOptions(const ClientOptions& client, RdKafka::Conf* conf) {
+  if (auto s = SetProperty(conf, "bootstrap.servers", client.brokers); !s.ok()) return s;
+  if (auto s = SetProperty(conf, "client.id", client.client_id); !s.ok()) return s;
+  return absl::OkStatus();
+}
+
+absl::Status ApplyPassThrough(const ClientOptions& client, RdKafka::Conf* conf) {
+  for (const auto& [name, value] : client.properties) {
+    if (auto s = SetProperty(conf, name, value); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+// Remembers the most recent client-level error (e.g. "all brokers down") for diagnostics.
+class ErrorRecorder : public RdKafka::EventCb {
+ public:
+  void event_cb(RdKafka::Event& event) override {
+    if (event.type() != RdKafka::Event::EVENT_ERROR) return;
+    std::lock_guard<std::mutex> lock(mutex_);
+    last_ = KafkaErrorToStatus(event.err(), "kafka client", event.str());
+  }
+  absl::Status last() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return last_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  absl::Status last_;
+};
+
+}  // namespace
+
+absl::Status ClientOptions::Validate() const {
+  if (brokers.empty()) return absl::InvalidArgumentError("kafka brokers must not be empty");
+  if (client_id.empty()) return absl::InvalidArgumentError("kafka client_id must not be empty");
+  return absl::OkStatus();
+}
+
+absl::Status ProducerOptions::Validate() const {
+  if (auto s = client.Validate(); !s.ok()) return s;
+  if (delivery_timeout_ms <= 0) {
+    return absl::InvalidArgumentError("producer delivery_timeout_ms must be positive");
+  }
+  if (linger_ms < 0) return absl::InvalidArgumentError("producer linger_ms must be >= 0");
+  if (max_message_bytes < 1000) {
+    return absl::InvalidArgumentError("producer max_message_bytes must be >= 1000");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ConsumerOptions::Validate() const {
+  if (auto s = client.Validate(); !s.ok()) return s;
+  if (group_id.empty()) return absl::InvalidArgumentError("consumer group_id must not be empty");
+  if (auto_offset_reset != "earliest" && auto_offset_reset != "latest") {
+    return absl::InvalidArgumentError("consumer auto_offset_reset must be earliest or latest");
+  }
+  if (isolation_level != "read_committed" && isolation_level != "read_uncommitted") {
+    return absl::InvalidArgumentError(
+        "consumer isolation_level must be read_committed or read_uncommitted");
+  }
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------------------------------
+// Producer
+
+class Producer::Callbacks : public RdKafka::DeliveryReportCb, public ErrorRecorder {
+ public:
+  explicit Callbacks(DeliveryCallback on_delivery) : on_delivery_(std::move(on_delivery)) {}
+
+  void dr_cb(RdKafka::Message& message) override {
+    DeliveryReport report;
+    report.status = KafkaErrorToStatus(message.err(), absl::StrCat("delivery to ", message.topic_name()));
+    report.topic = message.topic_name();
+    report.partition = message.partition();
+    report.offset = message.offset();
+    report.tag = reinterpret_cast<uintptr_t>(message.msg_opaque());
+    if (report.status.ok()) {
+      acknowledged_.fetch_add(1);
+    } else {
+      failed_.fetch_add(1);
+    }
+    if (on_delivery_) on_delivery_(report);
+  }
+
+  DeliveryCallback on_delivery_;
+  std::atomic<uint64_t> sent_{0};
+  std::atomic<uint64_t> acknowledged_{0};
+  std::atomic<uint64_t> failed_{0};
+};
+
+absl::StatusOr<std::unique_ptr<Producer>> Producer::Create(const ProducerOptions& options,
+                                                           DeliveryCallback on_delivery) {
+  if (auto s = options.Validate(); !s.ok()) return s;
+  std::unique_ptr<Producer> producer(new Producer());
+  producer->callbacks_ = std::make_unique<Callbacks>(std::move(on_delivery));
+
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  absl::Status status = ApplyClientOptions(options.client, conf.get());
+  const std::vector<std::pair<std::string, std::string>> settings = {
+      {"enable.idempotence", options.idempotent ? "true" : "false"},
+      {"acks", "all"},
+      {"message.timeout.ms", std::to_string(options.delivery_timeout_ms)},
+      {"linger.ms", std::to_string(options.linger_ms)},
+      {"compression.type", options.compression},
+      {"message.max.bytes", std::to_string(options.max_message_bytes)},
+  };
+  for (const auto& [name, value] : settings) {
+    if (status.ok()) status = SetProperty(conf.get(), name, value);
+  }
+  if (status.ok()) status = ApplyPassThrough(options.client, conf.get());
+  if (status.ok()) {
+    status = SetCallback(conf.get(), "dr_cb",
+                         static_cast<RdKafka::DeliveryReportCb*>(producer->callbacks_.get()));
+  }
+  if (status.ok()) {
+    status = SetCallback(conf.get(), "event_cb",
+                         static_cast<RdKafka::EventCb*>(producer->callbacks_.get()));
+  }
+  if (!status.ok()) return status;
+
+  std::string error;
+  producer->producer_.reset(RdKafka::Producer::create(conf.get(), error));
+  if (!producer->producer_) {
+    return KafkaErrorToStatus(RdKafka::ERR__INVALID_ARG, "creating kafka producer", error);
+  }
+  return producer;
+}
+
+Producer::~Producer() {
+  // Outstanding records are the caller's responsibility (Flush); librdkafka would otherwise
+  // block in its destructor, so give it no time and let delivery failures be counted.
+  if (producer_) producer_->flush(0);
+  producer_.reset();
+  callbacks_.reset();
+}
+
+absl::Status Producer::Send(const std::string& topic, std::string_view key,
+                            std::string_view value, uint64_t tag) {
+  while (true) {
+    RdKafka::ErrorCode code = producer_->produce(
+        topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
+        const_cast<char*>(value.data()), value.size(), key.empty() ? nullptr : key.data(),
+        key.size(), /*timestamp=*/0, reinterpret_cast<void*>(static_cast<uintptr_t>(tag)));
+    if (code == RdKafka::ERR_NO_ERROR) {
+      callbacks_->sent_.fetch_add(1);
+      return absl::OkStatus();
+    }
+    if (code != RdKafka::ERR__QUEUE_FULL) {
+      return KafkaErrorToStatus(code, absl::StrCat("producing to ", topic));
+    }
+    producer_->poll(100);  // make room by serving delivery reports
+  }
+}
+
+void Producer::Poll(int timeout_ms) { producer_->poll(timeout_ms); }
+
+absl::Status Producer::Flush(int timeout_ms) {
+  RdKafka::ErrorCode code = producer_->flush(timeout_ms);
+  if (code == RdKafka::ERR__TIMED_OUT) {
+    return absl::DeadlineExceededError(absl::StrCat(
+        producer_->outq_len(), " record(s) still awaiting acknowledgement after ", timeout_ms,
+        " ms"));
+  }
+  return KafkaErrorToStatus(code, "flushing producer");
+}
+
+int Producer::Outstanding() const { return producer_->outq_len(); }
+
+ProducerCounters Producer::counters() const {
+  return {callbacks_->sent_.load(), callbacks_->acknowledged_.load(), callbacks_->failed_.load()};
+}
+
+absl::Status Producer::last_client_error() const { return callbacks_->last(); }
+
+// ---------------------------------------------------------------------------------------
+// Consumer
+
+class Consumer::Callbacks : public ErrorRecorder {};
+
+absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Create(const ConsumerOptions& options) {
+  if (auto s = options.Validate(); !s.ok()) return s;
+  std::unique_ptr<Consumer> consumer(new Consumer());
+  consumer->callbacks_ = std::make_unique<Callbacks>();
+
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  absl::Status status = ApplyClientOptions(options.client, conf.get());
+  const std::vector<std::pair<std::string, std::string>> settings = {
+      {"group.id", options.group_id},
+      // Offsets are committed explicitly, only after the outputs are acknowledged.
+      {"enable.auto.commit", "false"},
+      {"enable.auto.offset.store", "false"},
+      {"auto.offset.reset", options.auto_offset_reset},
+      {"isolation.level", options.isolation_level},
+      {"session.timeout.ms", std::to_string(options.session_timeout_ms)},
+      {"enable.partition.eof", "true"},
+  };
+  for (const auto& [name, value] : settings) {
+    if (status.ok()) status = SetProperty(conf.get(), name, value);
+  }
+  if (status.ok()) status = ApplyPassThrough(options.client, conf.get());
+  if (status.ok()) {
+    status = SetCallback(conf.get(), "event_cb",
+                         static_cast<RdKafka::EventCb*>(consumer->callbacks_.get()));
+  }
+  if (!status.ok()) return status;
+
+  std::string error;
+  consumer->consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), error));
+  if (!consumer->consumer_) {
+    return KafkaErrorToStatus(RdKafka::ERR__INVALID_ARG, "creating kafka consumer", error);
+  }
+  return consumer;
+}
+
+Consumer::~Consumer() {
+  // close() must precede destruction: it leaves the group and stops background fetching.
+  if (consumer_ && !closed_) consumer_->close();
+  consumer_.reset();
+  callbacks_.reset();
+}
+
+absl::Status Consumer::Subscribe(const std::vector<std::string>& topics) {
+  return KafkaErrorToStatus(consumer_->subscribe(topics),
+                            absl::StrCat("subscribing to ", absl::StrJoin(topics, ",")));
+}
+
+absl::StatusOr<std::optional<ConsumedMessage>> Consumer::Poll(int timeout_ms) {
+  std::unique_ptr<RdKafka::Message> message(consumer_->consume(timeout_ms));
+  switch (message->err()) {
+    case RdKafka::ERR_NO_ERROR: {
+      ConsumedMessage out;
+      out.topic = message->topic_name();
+      out.partition = message->partition();
+      out.offset = message->offset();
+      if (message->key_pointer() != nullptr) {
+        out.key.assign(static_cast<const char*>(message->key_pointer()), message->key_len());
+      }
+      if (message->payload() != nullptr) {
+        out.value.assign(static_cast<const char*>(message->payload()), message->len());
+      }
+      out.timestamp_ms = message->timestamp().timestamp;
+      at_end_[{out.topic, out.partition}] = false;
+      return std::optional<ConsumedMessage>(std::move(out));
+    }
+    case RdKafka::ERR__TIMED_OUT:
+      return std::optional<ConsumedMessage>();
+    case RdKafka::ERR__PARTITION_EOF:
+      at_end_[{message->topic_name(), message->partition()}] = true;
+      return std::optional<ConsumedMessage>();
+    default:
+      return KafkaErrorToStatus(message->err(), "consuming", message->errstr());
+  }
+}
+
+absl::Status Consumer::Commit(const std::vector<TopicPartitionOffset>& offsets) {
+  if (offsets.empty()) return absl::OkStatus();
+  std::vector<RdKafka::TopicPartition*> partitions;
+  for (const TopicPartitionOffset& o : offsets) {
+    partitions.push_back(RdKafka::TopicPartition::create(o.topic, o.partition, o.offset));
+  }
+  absl::Status status = KafkaErrorToStatus(consumer_->commitSync(partitions), "committing offsets");
+  for (RdKafka::TopicPartition* partition : partitions) {
+    if (status.ok() && partition->err() != RdKafka::ERR_NO_ERROR) {
+      status = KafkaErrorToStatus(partition->err(),
+                                  absl::StrCat("committing offset of ", partition->topic(), "/",
+                                               partition->partition()));
+    }
+  }
+  RdKafka::TopicPartition::destroy(partitions);
+  return status;
+}
+
+bool Consumer::AllAssignedAtEnd() {
+  std::vector<RdKafka::TopicPartition*> assigned;
+  if (consumer_->assignment(assigned) != RdKafka::ERR_NO_ERROR || assigned.empty()) {
+    RdKafka::TopicPartition::destroy(assigned);
+    return false;
+  }
+  bool all = true;
+  for (RdKafka::TopicPartition* partition : assigned) {
+    auto it = at_end_.find({partition->topic(), partition->partition()});
+    if (it == at_end_.end() || !it->second) all = false;
+  }
+  RdKafka::TopicPartition::destroy(assigned);
+  return all;
+}
+
+int Consumer::AssignedPartitions() {
+  std::vector<RdKafka::TopicPartition*> assigned;
+  consumer_->assignment(assigned);
+  int count = static_cast<int>(assigned.size());
+  RdKafka::TopicPartition::destroy(assigned);
+  return count;
+}
+
+absl::Status Consumer::Close() {
+  if (closed_) return absl::OkStatus();
+  closed_ = true;
+  return KafkaErrorToStatus(consumer_->close(), "closing consumer");
+}
+
+// ---------------------------------------------------------------------------------------
+// Admin
+
+absl::Status EnsureTopics(const ClientOptions& client, const std::vector<TopicSpec>& topics,
+                          int timeout_ms) {
+  ProducerOptions options;
+  options.client = client;
+  options.idempotent = false;
+  auto producer = Producer::Create(options);
+  if (!producer.ok()) return producer.status();
+  rd_kafka_t* rk = (*producer)->handle()->c_ptr();
+
+  char error[512];
+  std::vector<rd_kafka_NewTopic_t*> new_topics;
+  absl::Status status;
+  for (const TopicSpec& spec : topics) {
+    rd_kafka_NewTopic_t* topic = rd_kafka_NewTopic_new(spec.name.c_str(), spec.partitions,
+                                                       spec.replication_factor, error, sizeof(error));
+    if (topic == nullptr) {
+      status = KafkaErrorToStatus(RdKafka::ERR__INVALID_ARG,
+                                  absl::StrCat("topic '", spec.name, "'"), error);
+      break;
+    }
+    new_topics.push_back(topic);
+    for (const auto& [name, value] : spec.config) {
+      rd_kafka_resp_err_t err = rd_kafka_NewTopic_set_config(topic, name.c_str(), value.c_str());
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR && status.ok()) {
+        status = KafkaErrorToStatus(static_cast<RdKafka::ErrorCode>(err),
+                                    absl::StrCat("config ", name, " of topic ", spec.name));
+      }
+    }
+  }
+
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
+  if (status.ok()) {
+    rd_kafka_AdminOptions_t* admin_options =
+        rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+    rd_kafka_AdminOptions_set_request_timeout(admin_options, timeout_ms, error, sizeof(error));
+    rd_kafka_AdminOptions_set_operation_timeout(admin_options, timeout_ms, error, sizeof(error));
+    rd_kafka_CreateTopics(rk, new_topics.data(), new_topics.size(), admin_options, queue);
+    rd_kafka_AdminOptions_destroy(admin_options);
+
+    // The result arrives after the request timeout at the latest; allow a margin.
+    rd_kafka_event_t* event = rd_kafka_queue_poll(queue, timeout_ms + 5000);
+    if (event == nullptr) {
+      status = absl::UnavailableError(
+          absl::StrCat("creating topics: no answer from ", client.brokers, " within ", timeout_ms, " ms"));
+    } else if (rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      status = KafkaErrorToStatus(static_cast<RdKafka::ErrorCode>(rd_kafka_event_error(event)),
+                                  absl::StrCat("creating topics on ", client.brokers),
+                                  rd_kafka_event_error_string(event));
+    } else {
+      const rd_kafka_CreateTopics_result_t* result = rd_kafka_event_CreateTopics_result(event);
+      size_t count = 0;
+      const rd_kafka_topic_result_t** results = rd_kafka_CreateTopics_result_topics(result, &count);
+      for (size_t i = 0; i < count && status.ok(); ++i) {
+        rd_kafka_resp_err_t err = rd_kafka_topic_result_error(results[i]);
+        if (err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+          continue;
+        }
+        const char* message = rd_kafka_topic_result_error_string(results[i]);
+        status = KafkaErrorToStatus(static_cast<RdKafka::ErrorCode>(err),
+                                    absl::StrCat("creating topic ", rd_kafka_topic_result_name(results[i])),
+                                    message != nullptr ? message : "");
+      }
+    }
+    if (event != nullptr) rd_kafka_event_destroy(event);
+  }
+  rd_kafka_queue_destroy(queue);
+  rd_kafka_NewTopic_destroy_array(new_topics.data(), new_topics.size());
+  return status;
+}
+
+absl::StatusOr<int> PartitionCount(const ClientOptions& client, const std::string& topic,
+                                   int timeout_ms) {
+  ProducerOptions options;
+  options.client = client;
+  options.idempotent = false;
+  auto producer = Producer::Create(options);
+  if (!producer.ok()) return producer.status();
+  RdKafka::Metadata* raw_metadata = nullptr;
+  RdKafka::ErrorCode code =
+      (*producer)->handle()->metadata(/*all_topics=*/true, nullptr, &raw_metadata, timeout_ms);
+  std::unique_ptr<RdKafka::Metadata> metadata(raw_metadata);
+  if (code != RdKafka::ERR_NO_ERROR) return KafkaErrorToStatus(code, "reading metadata");
+  for (const RdKafka::TopicMetadata* t : *metadata->topics()) {
+    if (t->topic() == topic) {
+      if (t->err() != RdKafka::ERR_NO_ERROR) return KafkaErrorToStatus(t->err(), topic);
+      return static_cast<int>(t->partitions()->size());
+    }
+  }
+  return absl::NotFoundError(absl::StrCat("topic ", topic, " does not exist"));
+}
+
+}  // namespace newsflow::kafka

@@ -1,0 +1,203 @@
+// newsflow's only door to Kafka: producer, consumer and topic admin wrapped around
+// librdkafka's C++ API, with every configuration result checked and every error
+// returned as absl::Status (see kafka_status.h). Nothing else in newsflow includes librdkafka.
+#ifndef NEWSFLOW_KAFKA_CLIENT_H_
+#define NEWSFLOW_KAFKA_CLIENT_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace RdKafka {
+class Conf;
+class Producer;
+class KafkaConsumer;
+}  // namespace RdKafka
+
+namespace newsflow::kafka {
+
+// Settings every client shares.
+struct ClientOptions {
+  // Comma-separated bootstrap servers. Default the local broker of deploy/kafka.sh.
+  std::string brokers = "127.0.0.1:9092";
+  // client.id reported to the broker. Default "newsflow".
+  std::string client_id = "newsflow";
+  // Extra librdkafka properties passed through verbatim (e.g. "security.protocol");
+  // applied last, so they override newsflow's defaults. Default none.
+  std::map<std::string, std::string> properties;
+
+  absl::Status Validate() const;
+};
+
+struct ProducerOptions {
+  ClientOptions client;
+  // enable.idempotence: no duplicates or reordering from producer retries. Default true.
+  bool idempotent = true;
+  // message.timeout.ms: how long librdkafka keeps retrying a message before reporting it
+  // as not delivered. Default 30000 (30 s).
+  int delivery_timeout_ms = 30000;
+  // linger.ms: batching delay. Default 5.
+  int linger_ms = 5;
+  // compression.type. Default "lz4".
+  std::string compression = "lz4";
+  // message.max.bytes on the client side. Default 4 MiB (must stay within the broker's limit
+  // for records that actually reach it; larger articles are rejected before sending).
+  int max_message_bytes = 4 * 1024 * 1024;
+
+  absl::Status Validate() const;
+};
+
+// Outcome of one produced record, as acknowledged (or not) by the broker.
+struct DeliveryReport {
+  absl::Status status;  // OK when acknowledged
+  std::string topic;
+  int32_t partition = -1;
+  int64_t offset = -1;
+  uint64_t tag = 0;  // caller's tag given to Send
+};
+
+struct ProducerCounters {
+  uint64_t sent = 0;          // accepted into the local queue
+  uint64_t acknowledged = 0;  // confirmed by the broker
+  uint64_t failed = 0;        // reported as not delivered
+};
+
+class Producer {
+ public:
+  using DeliveryCallback = std::function<void(const DeliveryReport&)>;
+
+  // `on_delivery` (optional) runs on the calling thread inside Poll/Flush/Send.
+  static absl::StatusOr<std::unique_ptr<Producer>> Create(const ProducerOptions& options,
+                                                          DeliveryCallback on_delivery = {});
+  ~Producer();
+
+  // Queues a record. Waits (serving delivery reports) while the local queue is full.
+  // Returns an error only for a record librdkafka refuses outright (too large,
+  // unknown topic, fatal producer error); delivery failures arrive as DeliveryReports.
+  absl::Status Send(const std::string& topic, std::string_view key, std::string_view value,
+                    uint64_t tag = 0);
+
+  // Serves delivery reports for up to `timeout_ms`.
+  void Poll(int timeout_ms);
+
+  // Waits until every queued record has a delivery report. kDeadlineExceeded when
+  // `timeout_ms` passes first (records still outstanding).
+  absl::Status Flush(int timeout_ms);
+
+  // Records queued but not yet reported.
+  int Outstanding() const;
+
+  ProducerCounters counters() const;
+
+  // Last error reported by librdkafka's error callback (e.g. all brokers down), or OK.
+  absl::Status last_client_error() const;
+
+  // For the admin helpers in this library.
+  RdKafka::Producer* handle() { return producer_.get(); }
+
+ private:
+  class Callbacks;
+  Producer() = default;
+
+  // Destruction order matters: the producer handle refers to the configuration's
+  // callbacks, so callbacks_ is declared first and destroyed last.
+  std::unique_ptr<Callbacks> callbacks_;
+  std::unique_ptr<RdKafka::Producer> producer_;
+};
+
+// One consumed record.
+struct ConsumedMessage {
+  std::string topic;
+  int32_t partition = -1;
+  int64_t offset = -1;
+  std::string key;
+  std::string value;
+  int64_t timestamp_ms = -1;
+};
+
+struct TopicPartitionOffset {
+  std::string topic;
+  int32_t partition = -1;
+  int64_t offset = -1;  // next offset to read (last processed + 1)
+};
+
+struct ConsumerOptions {
+  ClientOptions client;
+  // group.id. Default "newsflow-processor".
+  std::string group_id = "newsflow-processor";
+  // auto.offset.reset for a group without committed offsets. Default "earliest", so that
+  // nothing published before the first start is skipped.
+  std::string auto_offset_reset = "earliest";
+  // isolation.level. Default "read_committed".
+  std::string isolation_level = "read_committed";
+  // session.timeout.ms. Default 10000.
+  int session_timeout_ms = 10000;
+
+  absl::Status Validate() const;
+};
+
+class Consumer {
+ public:
+  static absl::StatusOr<std::unique_ptr<Consumer>> Create(const ConsumerOptions& options);
+  // Closes the consumer if Close() was not called (leaving the group cleanly).
+  ~Consumer();
+
+  absl::Status Subscribe(const std::vector<std::string>& topics);
+
+  // Next record, or nullopt when `timeout_ms` passes without one. Partition ends are
+  // tracked (see AllAssignedAtEnd) and not returned as records.
+  absl::StatusOr<std::optional<ConsumedMessage>> Poll(int timeout_ms);
+
+  // Synchronously commits the given offsets.
+  absl::Status Commit(const std::vector<TopicPartitionOffset>& offsets);
+
+  // True when partitions are assigned and every one has reached its end since the
+  // last record read from it.
+  bool AllAssignedAtEnd();
+
+  // Number of partitions currently assigned.
+  int AssignedPartitions();
+
+  // Leaves the group and commits nothing further. Must run before destruction so that the
+  // group rebalances at once instead of after session.timeout.ms.
+  absl::Status Close();
+
+ private:
+  class Callbacks;
+  Consumer() = default;
+
+  std::unique_ptr<Callbacks> callbacks_;  // outlives consumer_ (see Producer)
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
+  std::map<std::pair<std::string, int32_t>, bool> at_end_;
+  bool closed_ = false;
+};
+
+struct TopicSpec {
+  std::string name;
+  int partitions = 1;
+  int replication_factor = 1;
+  std::map<std::string, std::string> config;  // e.g. cleanup.policy=compact
+};
+
+// Creates the topics that do not exist yet; existing ones are left alone (their partition
+// count is not changed). Returns kUnavailable when the broker cannot be reached in time.
+absl::Status EnsureTopics(const ClientOptions& client, const std::vector<TopicSpec>& topics,
+                          int timeout_ms = 30000);
+
+// Partition count of `topic`, for tests and diagnostics.
+absl::StatusOr<int> PartitionCount(const ClientOptions& client, const std::string& topic,
+                                   int timeout_ms = 10000);
+
+}  // namespace newsflow::kafka
+
+#endif  // NEWSFLOW_KAFKA_CLIENT_H_

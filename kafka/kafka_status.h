@@ -1,0 +1,25 @@
+// The one place where librdkafka error codes become absl::Status (transient -> kUnavailable,
+// bad payload or configuration -> kInvalidArgument), so callers above the adapter decide
+// retry, dead-letter or exit from status codes alone.
+#ifndef NEWSFLOW_KAFKA_KAFKA_STATUS_H_
+#define NEWSFLOW_KAFKA_KAFKA_STATUS_H_
+
+#include <string_view>
+
+#include <librdkafka/rdkafkacpp.h>
+
+#include "absl/status/status.h"
+
+namespace newsflow::kafka {
+
+// Converts a librdkafka error to a status whose message is "<context>: <librdkafka text>"
+// (or `detail` instead of librdkafka's generic text when given). OK for ERR_NO_ERROR.
+absl::Status KafkaErrorToStatus(RdKafka::ErrorCode code, std::string_view context,
+                                std::string_view detail = {});
+
+// True for errors worth retrying after a wait (broker down, timeouts, leader moves).
+bool IsTransient(RdKafka::ErrorCode code);
+
+}  // namespace newsflow::kafka
+
+#endif  // NEWSFLOW_KAFKA_KAFKA_STATUS_H_

@@ -1,0 +1,117 @@
+// Adapter unit tests: error mapping, configuration checks, and delivery accounting under
+// faults injected into librdkafka's built-in mock cluster (no real broker involved).
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+#include <librdkafka/rdkafkacpp.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "common/status_matchers.h"
+#include "kafka/client.h"
+#include "kafka/kafka_status.h"
+
+namespace newsflow::kafka {
+namespace {
+
+using ::newsflow::testing::IsOk;
+using ::newsflow::testing::StatusIs;
+using ::testing::HasSubstr;
+
+TEST(KafkaErrorToStatus, MapsBrokerOutageToUnavailable) {
+  EXPECT_THAT(KafkaErrorToStatus(RdKafka::ERR__TRANSPORT, "x"), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(KafkaErrorToStatus(RdKafka::ERR__MSG_TIMED_OUT, "x"),
+              StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(KafkaErrorToStatus(RdKafka::ERR__ALL_BROKERS_DOWN, "x"),
+              StatusIs(absl::StatusCode::kUnavailable));
+}
+
+TEST(KafkaErrorToStatus, MapsBadPayloadAndConfigToInvalidArgument) {
+  EXPECT_THAT(KafkaErrorToStatus(RdKafka::ERR_MSG_SIZE_TOO_LARGE, "x"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(KafkaErrorToStatus(RdKafka::ERR__INVALID_ARG, "x"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(KafkaErrorToStatus, KeepsContextAndDetailInMessage) {
+  absl::Status status = KafkaErrorToStatus(RdKafka::ERR__TRANSPORT, "delivery to news.raw", "refused");
+  EXPECT_EQ(status.message(), "delivery to news.raw: refused");
+  EXPECT_THAT(KafkaErrorToStatus(RdKafka::ERR_NO_ERROR, "x"), IsOk());
+}
+
+TEST(Producer, RejectsUnknownPassThroughPropertyNamingIt) {
+  ProducerOptions options;
+  options.client.properties["no.such.property"] = "1";
+  auto producer = Producer::Create(options);
+  EXPECT_THAT(producer, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(std::string(producer.status().message()), HasSubstr("no.such.property"));
+}
+
+TEST(Producer, RejectsEmptyBrokerList) {
+  ProducerOptions options;
+  options.client.brokers = "";
+  EXPECT_THAT(Producer::Create(options), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+ProducerOptions MockClusterOptions() {
+  ProducerOptions options;
+  options.client.brokers = "mock";
+  options.client.properties["test.mock.num.brokers"] = "1";
+  options.delivery_timeout_ms = 3000;
+  return options;
+}
+
+rd_kafka_mock_cluster_t* MockCluster(Producer& producer) {
+  return rd_kafka_handle_mock_cluster(producer.handle()->c_ptr());
+}
+
+TEST(Producer, CountsAcknowledgedRecordsOnHealthyCluster) {
+  auto producer = Producer::Create(MockClusterOptions());
+  ASSERT_THAT(producer, IsOk());
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_THAT((*producer)->Send("news.raw", "key", "value", i), IsOk());
+  }
+  ASSERT_THAT((*producer)->Flush(10000), IsOk());
+  ProducerCounters counters = (*producer)->counters();
+  EXPECT_EQ(counters.sent, 10u);
+  EXPECT_EQ(counters.acknowledged, 10u);
+  EXPECT_EQ(counters.failed, 0u);
+}
+
+TEST(Producer, RetriesTransientProduceErrorsAndDeliversEachRecordOnce) {
+  auto producer = Producer::Create(MockClusterOptions());
+  ASSERT_THAT(producer, IsOk());
+  // Warm up so the topic exists, then fail the next two Produce requests.
+  ASSERT_THAT((*producer)->Send("news.raw", "k", "warm-up"), IsOk());
+  ASSERT_THAT((*producer)->Flush(10000), IsOk());
+  rd_kafka_mock_push_request_errors(MockCluster(**producer), /*ApiKey Produce=*/0, 2,
+                                    RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
+                                    RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT);
+  ASSERT_THAT((*producer)->Send("news.raw", "k", "after-fault"), IsOk());
+  ASSERT_THAT((*producer)->Flush(10000), IsOk());
+  ProducerCounters counters = (*producer)->counters();
+  EXPECT_EQ(counters.acknowledged, 2u);
+  EXPECT_EQ(counters.failed, 0u);
+}
+
+TEST(Producer, ReportsRecordsAsFailedWhenBrokerStaysDown) {
+  std::vector<DeliveryReport> reports;
+  auto producer = Producer::Create(MockClusterOptions(), [&](const DeliveryReport& report) {
+    reports.push_back(report);
+  });
+  ASSERT_THAT(producer, IsOk());
+  ASSERT_THAT((*producer)->Send("news.raw", "k", "warm-up", 1), IsOk());
+  ASSERT_THAT((*producer)->Flush(10000), IsOk());
+  rd_kafka_mock_broker_set_down(MockCluster(**producer), 1);
+  ASSERT_THAT((*producer)->Send("news.raw", "k", "lost", 2), IsOk());
+  ASSERT_THAT((*producer)->Flush(20000), IsOk());
+  ProducerCounters counters = (*producer)->counters();
+  EXPECT_EQ(counters.acknowledged, 1u);
+  EXPECT_EQ(counters.failed, 1u);
+  ASSERT_EQ(reports.size(), 2u);
+  EXPECT_EQ(reports[1].tag, 2u);
+  EXPECT_THAT(reports[1].status, StatusIs(absl::StatusCode::kUnavailable));
+}
+
+}  // namespace
+}  // namespace newsflow::kafka

@@ -1,0 +1,121 @@
+// Dedupe stage: exact and near-duplicate detection over a stream of normalized articles,
+// with MinHash signatures of word shingles (character n-grams for unsegmented scripts)
+// and LSH banding for candidate lookup. Pure library: no Kafka.
+#ifndef NEWSFLOW_PROCESSORS_DEDUPE_DEDUPE_H_
+#define NEWSFLOW_PROCESSORS_DEDUPE_DEDUPE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+
+namespace newsflow::dedupe {
+
+struct DedupeOptions {
+  // Words per shingle for space-delimited text; characters per n-gram for Chinese,
+  // Japanese, Thai and other unsegmented scripts. Default 3.
+  int shingle_size = 3;
+  // MinHash signature length. Must equal bands * rows_per_band. Default 64.
+  int num_hashes = 64;
+  // LSH bands; more bands find lower similarities at the cost of more candidates. Default 32.
+  int bands = 32;
+  // Estimated Jaccard resemblance at or above which an earlier article is a near duplicate.
+  // Default 0.5.
+  double resemblance_threshold = 0.5;
+  // Estimated containment (share of the smaller article's shingles found in the larger) at or
+  // above which a trimmed or padded copy is a near duplicate. Default 0.8.
+  double containment_threshold = 0.8;
+  // Containment is trusted only when both articles have at least this many shingles;
+  // one-line items would otherwise be "contained" in everything. Default 20.
+  int min_shingles_for_containment = 20;
+  // Articles older (by event time) than the newest seen minus this window are evicted.
+  // Default 7 days.
+  int64_t window_ms = 7LL * 24 * 3600 * 1000;
+  // At most this many articles are indexed; the oldest-inserted is evicted first.
+  // Default 1,000,000.
+  size_t max_articles = 1'000'000;
+
+  absl::Status Validate() const;
+};
+
+enum class DedupStatus { kUnique, kExactDuplicate, kNearDuplicate };
+
+struct DedupeInput {
+  std::string id;
+  std::string canonical_url;   // may be empty
+  std::string matching_text;   // case/accent/punctuation-folded body (normalize::MatchingForm)
+  int64_t event_time_ms = 0;   // publication time, else ingest time; 0 = unknown
+};
+
+struct DedupeResult {
+  DedupStatus status = DedupStatus::kUnique;
+  std::string cluster_id;    // first article of the cluster; own id when unique
+  std::string duplicate_of;  // closest earlier article; empty when unique
+  float similarity = 0;      // estimated Jaccard resemblance with duplicate_of
+  float containment = 0;     // estimated containment (smaller in larger)
+};
+
+struct DedupeStats {
+  size_t indexed_articles = 0;
+  uint64_t evicted_by_window = 0;
+  uint64_t evicted_by_cap = 0;
+};
+
+// Streaming deduplicator. The verdict for an article depends only on the articles
+// processed before it, so the same input order always gives the same verdicts.
+// Not thread-safe: one instance per dedup scope (partition).
+class Deduper {
+ public:
+  explicit Deduper(const DedupeOptions& options);
+
+  DedupeResult Process(const DedupeInput& input);
+
+  DedupeStats stats() const;
+
+  // MinHash signature of `matching_text` (exposed for tests and benchmarks).
+  std::vector<uint32_t> Signature(std::string_view matching_text, int* shingle_count) const;
+
+ private:
+  struct Entry {
+    uint64_t sequence;
+    std::string id;
+    std::string cluster_id;
+    int64_t event_time_ms;
+    int32_t shingle_count;
+    std::vector<uint32_t> signature;
+    uint64_t text_hash;
+    std::string canonical_url;
+  };
+
+  uint64_t BandKey(const std::vector<uint32_t>& signature, int band) const;
+  void Insert(Entry entry);
+  void EvictFront(bool by_cap);
+  void EvictExpired(int64_t newest_event_time_ms);
+
+  DedupeOptions options_;
+  int rows_per_band_;
+  std::vector<uint64_t> hash_multipliers_;  // one odd multiplier per MinHash function
+  std::vector<uint64_t> hash_offsets_;
+
+  uint64_t next_sequence_ = 0;
+  int64_t newest_event_time_ms_ = 0;
+  std::deque<Entry> entries_;  // insertion order; front is evicted first
+  // Exact-text and canonical-URL lookups: value is the sequence of the first article.
+  absl::flat_hash_map<uint64_t, uint64_t> by_text_hash_;
+  absl::flat_hash_map<std::string, uint64_t> by_url_;
+  // LSH buckets: band key -> sequences of articles in that bucket.
+  absl::flat_hash_map<uint64_t, std::vector<uint64_t>> buckets_;
+  DedupeStats stats_;
+
+  const Entry* Find(uint64_t sequence) const;
+};
+
+}  // namespace newsflow::dedupe
+
+#endif  // NEWSFLOW_PROCESSORS_DEDUPE_DEDUPE_H_

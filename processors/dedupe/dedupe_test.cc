@@ -1,0 +1,237 @@
+#include "processors/dedupe/dedupe.h"
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+
+namespace newsflow::dedupe {
+namespace {
+
+// An invented wire story in matching form (folded, no punctuation), ~12 paragraphs.
+const std::vector<std::string>& StoryParagraphs() {
+  static const auto* paragraphs = new std::vector<std::string>{
+      "the city council voted on tuesday to approve a new plan for the harbour district "
+      "after months of debate between residents and developers over housing and traffic",
+      "under the plan about four thousand homes would be built on former shipyard land and "
+      "a new tram line would connect the district with the central railway station by 2031",
+      "supporters said the project would ease a housing shortage that has pushed rents up by "
+      "nearly a third in five years while opponents warned of overcrowded schools",
+      "the mayor told reporters after the vote that the council had listened to every "
+      "objection and changed the plan in several places to protect the waterfront park",
+      "a group of residents said it would challenge the decision in court arguing that the "
+      "environmental assessment had ignored flooding risks along the old quay walls",
+      "engineers hired by the city said the new buildings would stand on raised foundations "
+      "and that a pumping station would be added to the design before construction begins",
+      "the regional government is expected to contribute two hundred million euros to the "
+      "tram line with the rest paid by the city and private investors over ten years",
+      "local shop owners welcomed the vote saying that more residents would bring more "
+      "customers to streets that have emptied since the shipyard closed two decades ago",
+      "the first building permits could be issued early next year if no court blocks the "
+      "plan and the first residents could move in three years after that",
+      "the council also agreed to set aside a quarter of the new homes for social housing "
+      "a demand that tenant associations had pressed for since the plan was first announced",
+      "critics on the council said the share was still too small and that the city should "
+      "have bought the land itself instead of selling it to a consortium of developers",
+      "the debate lasted more than nine hours and ended shortly before midnight with "
+      "twenty eight members voting in favour and nineteen against"};
+  return *paragraphs;
+}
+
+std::string Join(const std::vector<std::string>& paragraphs) { return absl::StrJoin(paragraphs, " "); }
+
+DedupeInput Article(std::string id, std::string text, int64_t time_ms = 1'000'000) {
+  DedupeInput input;
+  input.id = std::move(id);
+  input.matching_text = std::move(text);
+  input.event_time_ms = time_ms;
+  return input;
+}
+
+TEST(Dedupe, FirstArticleIsUniqueAndStartsItsCluster) {
+  Deduper deduper{DedupeOptions{}};
+  DedupeResult result = deduper.Process(Article("a", Join(StoryParagraphs())));
+  EXPECT_EQ(result.status, DedupStatus::kUnique);
+  EXPECT_EQ(result.cluster_id, "a");
+  EXPECT_TRUE(result.duplicate_of.empty());
+}
+
+TEST(Dedupe, FlagsIdenticalTextAsExactDuplicate) {
+  Deduper deduper{DedupeOptions{}};
+  deduper.Process(Article("a", Join(StoryParagraphs())));
+  DedupeResult result = deduper.Process(Article("b", Join(StoryParagraphs())));
+  EXPECT_EQ(result.status, DedupStatus::kExactDuplicate);
+  EXPECT_EQ(result.cluster_id, "a");
+  EXPECT_EQ(result.duplicate_of, "a");
+}
+
+TEST(Dedupe, FlagsSameCanonicalUrlAsExactDuplicate) {
+  Deduper deduper{DedupeOptions{}};
+  DedupeInput first = Article("a", Join(StoryParagraphs()));
+  first.canonical_url = "https://example.com/story";
+  deduper.Process(first);
+  DedupeInput updated = Article("b", "a completely rewritten text about something else");
+  updated.canonical_url = "https://example.com/story";
+  EXPECT_EQ(deduper.Process(updated).status, DedupStatus::kExactDuplicate);
+}
+
+TEST(Dedupe, FlagsCopyWithBoilerplateAppendedAsNearDuplicate) {
+  Deduper deduper{DedupeOptions{}};
+  deduper.Process(Article("a", Join(StoryParagraphs())));
+  std::string copy = Join(StoryParagraphs()) +
+                     " follow us on social media for more local news and subscribe to our "
+                     "newsletter copyright 2026 the daily harbour all rights reserved";
+  DedupeResult result = deduper.Process(Article("b", copy));
+  EXPECT_EQ(result.status, DedupStatus::kNearDuplicate);
+  EXPECT_EQ(result.cluster_id, "a");
+  EXPECT_EQ(result.duplicate_of, "a");
+  EXPECT_GT(result.similarity, 0.7);
+}
+
+TEST(Dedupe, FlagsTrimmedWireCopyAsNearDuplicate) {
+  Deduper deduper{DedupeOptions{}};
+  deduper.Process(Article("a", Join(StoryParagraphs())));
+  std::vector<std::string> trimmed(StoryParagraphs().begin(), StoryParagraphs().begin() + 5);
+  DedupeResult result = deduper.Process(Article("b", Join(trimmed)));
+  EXPECT_EQ(result.status, DedupStatus::kNearDuplicate);
+  EXPECT_GT(result.containment, 0.8);
+}
+
+TEST(Dedupe, FlagsCopyWithInsertedLocalParagraphAsNearDuplicate) {
+  Deduper deduper{DedupeOptions{}};
+  deduper.Process(Article("a", Join(StoryParagraphs())));
+  std::vector<std::string> edited = StoryParagraphs();
+  edited.insert(edited.begin() + 3,
+                "in our own town the council is considering a similar plan for the old "
+                "brewery site which could bring six hundred homes to the north side");
+  EXPECT_EQ(deduper.Process(Article("b", Join(edited))).status, DedupStatus::kNearDuplicate);
+}
+
+TEST(Dedupe, FlagsCopyWithTyposAsNearDuplicate) {
+  Deduper deduper{DedupeOptions{}};
+  deduper.Process(Article("a", Join(StoryParagraphs())));
+  std::string text = Join(StoryParagraphs());
+  for (const char* from : {"harbour", "council", "housing"}) {
+    size_t pos = text.find(from);
+    text.replace(pos, 3, "xyz");
+  }
+  EXPECT_EQ(deduper.Process(Article("b", text)).status, DedupStatus::kNearDuplicate);
+}
+
+TEST(Dedupe, KeepsIndependentStoryUnique) {
+  Deduper deduper{DedupeOptions{}};
+  deduper.Process(Article("a", Join(StoryParagraphs())));
+  DedupeResult result = deduper.Process(Article(
+      "b",
+      "city lawmakers backed a disputed redevelopment of the waterfront late on tuesday "
+      "ending a long fight in which neighbours and builders clashed over flats and cars the "
+      "scheme foresees thousands of apartments on the shipyard site and a light rail link "
+      "to the main station critics intend to sue citing flood dangers"));
+  EXPECT_EQ(result.status, DedupStatus::kUnique);
+  EXPECT_EQ(result.cluster_id, "b");
+}
+
+TEST(Dedupe, JoinsLaterCopyToTheFirstArticlesCluster) {
+  Deduper deduper{DedupeOptions{}};
+  deduper.Process(Article("a", Join(StoryParagraphs())));
+  std::vector<std::string> first_copy = StoryParagraphs();
+  first_copy.pop_back();
+  deduper.Process(Article("b", Join(first_copy)));
+  std::vector<std::string> second_copy = first_copy;
+  second_copy.pop_back();
+  DedupeResult result = deduper.Process(Article("c", Join(second_copy)));
+  EXPECT_EQ(result.status, DedupStatus::kNearDuplicate);
+  EXPECT_EQ(result.cluster_id, "a");
+}
+
+TEST(Dedupe, TellsApartDifferentChineseTexts) {
+  Deduper deduper{DedupeOptions{}};
+  const std::string story =
+      "市议会周二投票批准了港口区的新规划此前居民和开发商就住房和交通问题争论了数月"
+      "根据该计划前造船厂的土地上将建造约四千套住房并修建一条新的有轨电车线路";
+  deduper.Process(Article("a", story));
+  EXPECT_EQ(deduper.Process(Article("b", story + "本报记者报道")).status,
+            DedupStatus::kNearDuplicate);
+  EXPECT_EQ(deduper.Process(Article("c", "气象部门预计本周末北方地区将迎来强降温天气多地气温"
+                                         "将下降十度以上请市民注意保暖并关注交通出行信息"))
+                .status,
+            DedupStatus::kUnique);
+}
+
+TEST(Dedupe, ShortAndOneWordArticlesAreNotMergedWithLongOnes) {
+  Deduper deduper{DedupeOptions{}};
+  deduper.Process(Article("a", Join(StoryParagraphs())));
+  EXPECT_EQ(deduper.Process(Article("b", "council")).status, DedupStatus::kUnique);
+  EXPECT_EQ(deduper.Process(Article("c", "the city council voted")).status, DedupStatus::kUnique);
+  EXPECT_EQ(deduper.Process(Article("d", "")).status, DedupStatus::kUnique);
+  EXPECT_EQ(deduper.Process(Article("e", "council")).status, DedupStatus::kExactDuplicate);
+}
+
+TEST(Dedupe, EvictsArticlesOlderThanTheWindow) {
+  DedupeOptions options;
+  options.window_ms = 1000;
+  Deduper deduper{options};
+  deduper.Process(Article("a", Join(StoryParagraphs()), 10'000));
+  deduper.Process(Article("b", "unrelated text about the weather this weekend", 20'000));
+  EXPECT_EQ(deduper.stats().evicted_by_window, 1u);
+  EXPECT_EQ(deduper.Process(Article("c", Join(StoryParagraphs()), 20'001)).status,
+            DedupStatus::kUnique);
+}
+
+TEST(Dedupe, EvictsOldestWhenTheCapIsReached) {
+  DedupeOptions options;
+  options.max_articles = 2;
+  Deduper deduper{options};
+  deduper.Process(Article("a", Join(StoryParagraphs())));
+  deduper.Process(Article("b", "first unrelated text about football results in the league"));
+  deduper.Process(Article("c", "second unrelated text about rain and wind over the coast"));
+  DedupeStats stats = deduper.stats();
+  EXPECT_EQ(stats.indexed_articles, 2u);
+  EXPECT_EQ(stats.evicted_by_cap, 1u);
+  EXPECT_EQ(deduper.Process(Article("d", Join(StoryParagraphs()))).status, DedupStatus::kUnique);
+}
+
+TEST(Dedupe, SameInputOrderGivesSameVerdicts) {
+  std::vector<DedupeInput> stream;
+  for (int i = 0; i < 30; ++i) {
+    std::vector<std::string> paragraphs = StoryParagraphs();
+    paragraphs.resize(4 + i % 8);
+    if (i % 3 == 0) paragraphs.push_back("extra paragraph number " + std::to_string(i));
+    stream.push_back(Article("id" + std::to_string(i), Join(paragraphs), 1000 + i));
+  }
+  Deduper first{DedupeOptions{}};
+  Deduper second{DedupeOptions{}};
+  for (const DedupeInput& input : stream) {
+    DedupeResult a = first.Process(input);
+    DedupeResult b = second.Process(input);
+    EXPECT_EQ(a.status, b.status);
+    EXPECT_EQ(a.cluster_id, b.cluster_id);
+    EXPECT_EQ(a.duplicate_of, b.duplicate_of);
+  }
+}
+
+TEST(Dedupe, RandomBytesNeverCrash) {
+  Deduper deduper{DedupeOptions{}};
+  std::mt19937 random(42);
+  for (int i = 0; i < 500; ++i) {
+    std::string text(random() % 600, '\0');
+    for (char& c : text) c = static_cast<char>(random());
+    deduper.Process(Article("r" + std::to_string(i), text));
+  }
+  EXPECT_LE(deduper.stats().indexed_articles, 500u);
+}
+
+TEST(DedupeOptions, RejectsSignatureNotDivisibleIntoBands) {
+  DedupeOptions options;
+  options.num_hashes = 60;
+  options.bands = 32;
+  EXPECT_FALSE(options.Validate().ok());
+  EXPECT_TRUE(DedupeOptions{}.Validate().ok());
+}
+
+}  // namespace
+}  // namespace newsflow::dedupe

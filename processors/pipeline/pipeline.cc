@@ -1,0 +1,177 @@
+#include "processors/pipeline/pipeline.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/clock.h"
+
+namespace newsflow::pipeline {
+namespace {
+
+v1::Region::Role ToProtoRole(tag::RegionRole role) {
+  switch (role) {
+    case tag::RegionRole::kFocus:
+      return v1::Region::FOCUS;
+    case tag::RegionRole::kDateline:
+      return v1::Region::DATELINE;
+    case tag::RegionRole::kMentioned:
+      return v1::Region::MENTIONED;
+  }
+  return v1::Region::ROLE_UNSPECIFIED;
+}
+
+v1::DedupVerdict::Status ToProtoStatus(dedupe::DedupStatus status) {
+  switch (status) {
+    case dedupe::DedupStatus::kUnique:
+      return v1::DedupVerdict::UNIQUE;
+    case dedupe::DedupStatus::kExactDuplicate:
+      return v1::DedupVerdict::EXACT_DUPLICATE;
+    case dedupe::DedupStatus::kNearDuplicate:
+      return v1::DedupVerdict::NEAR_DUPLICATE;
+  }
+  return v1::DedupVerdict::STATUS_UNSPECIFIED;
+}
+
+void FillNormalized(const normalize::NormalizedArticle& n, v1::EnrichedArticle* out) {
+  out->set_id(n.id);
+  out->set_key(n.key);
+  out->set_canonical_url(n.canonical_url);
+  out->set_url(n.url);
+  out->set_source(n.source);
+  out->set_title(n.title);
+  out->set_body(n.Body());
+  for (const std::string& caption : n.captions) out->add_captions(caption);
+  for (const std::string& heading : n.subheadings) out->add_subheadings(heading);
+  out->set_byline(n.byline);
+  if (!n.dateline.text.empty()) {
+    out->mutable_dateline()->set_text(n.dateline.text);
+    out->mutable_dateline()->set_place(n.dateline.place);
+    out->mutable_dateline()->set_agency(n.dateline.agency);
+  }
+  out->set_language(n.language);
+  out->set_language_confidence(n.language_confidence);
+  out->set_published_at(n.published_at);
+  out->set_published_at_original(n.published_at_original);
+  out->set_word_count(n.word_count);
+  out->set_char_count(n.char_count);
+}
+
+}  // namespace
+
+absl::Status PipelineOptions::Validate() const {
+  if (auto s = normalize.Validate(); !s.ok()) return s;
+  if (auto s = dedupe.Validate(); !s.ok()) return s;
+  return tag.Validate();
+}
+
+absl::StatusOr<std::unique_ptr<Pipeline>> Pipeline::Create(const PipelineOptions& options) {
+  if (auto s = options.Validate(); !s.ok()) return s;
+  std::unique_ptr<Pipeline> pipeline(new Pipeline());
+  pipeline->options_ = options;
+  pipeline->normalizer_ = std::make_unique<normalize::Normalizer>(options.normalize);
+  pipeline->deduper_ = std::make_unique<dedupe::Deduper>(options.dedupe);
+  auto tagger = tag::Tagger::Create(options.tag);
+  if (!tagger.ok()) return tagger.status();
+  pipeline->tagger_ = std::move(*tagger);
+  return pipeline;
+}
+
+v1::DeadLetter::Reason ReasonForStatus(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kResourceExhausted:
+      return v1::DeadLetter::TOO_LARGE;
+    case absl::StatusCode::kFailedPrecondition:
+      return v1::DeadLetter::EMPTY_CONTENT;
+    case absl::StatusCode::kInvalidArgument:
+      return v1::DeadLetter::MALFORMED_INPUT;
+    default:
+      return v1::DeadLetter::STAGE_FAILED;
+  }
+}
+
+PipelineOutcome Pipeline::Process(const v1::RawArticle& raw, const RecordOrigin& origin) {
+  PipelineOutcome outcome;
+  const int64_t start_us = MonotonicMicros();
+  absl::StatusOr<normalize::NormalizedArticle> normalized = normalizer_->Normalize(raw);
+  const int64_t normalized_us = MonotonicMicros();
+  if (!normalized.ok()) {
+    outcome.status = normalized.status();
+    outcome.dead_letter = MakeDeadLetter(raw.SerializeAsString(), "normalize",
+                                         ReasonForStatus(normalized.status()),
+                                         std::string(normalized.status().message()), origin);
+    return outcome;
+  }
+
+  dedupe::DedupeInput dedupe_input;
+  dedupe_input.id = normalized->id;
+  dedupe_input.canonical_url = normalized->canonical_url;
+  dedupe_input.matching_text = normalized->matching_text;
+  dedupe_input.event_time_ms =
+      normalized->published_at_unix_ms > 0 ? normalized->published_at_unix_ms : raw.ingested_at_ms();
+  dedupe::DedupeResult verdict = deduper_->Process(dedupe_input);
+  const int64_t deduped_us = MonotonicMicros();
+
+  tag::TagInput tag_input;
+  tag_input.title = normalized->title;
+  tag_input.paragraphs = normalized->paragraphs;
+  tag_input.dateline_place = normalized->dateline.place;
+  tag_input.language = normalized->language;
+  tag::TagResult tags = tagger_->Tag(tag_input);
+  const int64_t tagged_us = MonotonicMicros();
+
+  v1::EnrichedArticle& out = outcome.article;
+  FillNormalized(*normalized, &out);
+  v1::DedupVerdict* dedup = out.mutable_dedup();
+  dedup->set_status(ToProtoStatus(verdict.status));
+  dedup->set_cluster_id(verdict.cluster_id);
+  dedup->set_duplicate_of(verdict.duplicate_of);
+  dedup->set_similarity(verdict.similarity);
+  dedup->set_containment(verdict.containment);
+  for (const tag::TopicTag& topic : tags.topics) {
+    v1::Topic* t = out.add_topics();
+    t->set_code(topic.code);
+    t->set_label(topic.label);
+    t->set_score(topic.score);
+  }
+  for (const tag::RegionTag& region : tags.regions) {
+    v1::Region* r = out.add_regions();
+    r->set_country_code(region.country_code);
+    r->set_name(region.name);
+    r->set_score(region.score);
+    r->set_role(ToProtoRole(region.role));
+    r->set_region(region.region);
+    r->set_subregion(region.subregion);
+    r->set_mentions(region.mentions);
+  }
+  v1::Provenance* provenance = out.mutable_provenance();
+  provenance->set_processor(options_.processor_name);
+  provenance->set_input_topic(origin.topic);
+  provenance->set_input_partition(origin.partition);
+  provenance->set_input_offset(origin.offset);
+  provenance->set_ingested_at_ms(raw.ingested_at_ms());
+  provenance->set_processed_at_ms(NowUnixMillis());
+  provenance->mutable_timings_us()->set_normalize(normalized_us - start_us);
+  provenance->mutable_timings_us()->set_dedupe(deduped_us - normalized_us);
+  provenance->mutable_timings_us()->set_tag(tagged_us - deduped_us);
+  if (raw.has_producer()) *provenance->mutable_producer() = raw.producer();
+  return outcome;
+}
+
+PipelineOutcome Pipeline::ProcessSerialized(const std::string& value, const std::string& key,
+                                            const RecordOrigin& origin) {
+  v1::RawArticle raw;
+  if (!raw.ParseFromString(value)) {
+    PipelineOutcome outcome;
+    outcome.status = absl::InvalidArgumentError(
+        absl::StrCat("record value (", value.size(), " bytes) is not a newsflow.v1.RawArticle"));
+    outcome.dead_letter = MakeDeadLetter(value, "decode", v1::DeadLetter::UNDECODABLE,
+                                         std::string(outcome.status.message()), origin);
+    outcome.dead_letter.set_key(key);
+    return outcome;
+  }
+  PipelineOutcome outcome = Process(raw, origin);
+  if (!outcome.status.ok()) outcome.dead_letter.set_key(key);
+  return outcome;
+}
+
+}  // namespace newsflow::pipeline

@@ -1,0 +1,66 @@
+// The processing pipeline shared by the Kafka service and `newsflow batch`:
+// RawArticle -> normalize -> dedupe -> tag -> EnrichedArticle, or a dead letter saying
+// which stage refused the record and why. Pure library: no Kafka.
+#ifndef NEWSFLOW_PROCESSORS_PIPELINE_PIPELINE_H_
+#define NEWSFLOW_PROCESSORS_PIPELINE_PIPELINE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "newsflow/v1/article.pb.h"
+#include "proto/dead_letter.h"
+#include "processors/dedupe/dedupe.h"
+#include "processors/normalize/normalize.h"
+#include "processors/tag/tagger.h"
+
+namespace newsflow::pipeline {
+
+struct PipelineOptions {
+  normalize::NormalizeOptions normalize;
+  dedupe::DedupeOptions dedupe;
+  tag::TaggerOptions tag;
+  // Written into Provenance.processor. Default "newsflow/<version>".
+  std::string processor_name = "newsflow/" NEWSFLOW_VERSION;
+
+  absl::Status Validate() const;
+};
+
+// Result of one record: either `article` (status OK) or `dead_letter`.
+struct PipelineOutcome {
+  absl::Status status;
+  v1::EnrichedArticle article;
+  v1::DeadLetter dead_letter;
+};
+
+class Pipeline {
+ public:
+  static absl::StatusOr<std::unique_ptr<Pipeline>> Create(const PipelineOptions& options);
+
+  // Runs the stages on a decoded article. Not thread-safe (the dedupe state is shared).
+  PipelineOutcome Process(const v1::RawArticle& raw, const RecordOrigin& origin);
+
+  // Decodes a serialized RawArticle (a Kafka record value) and processes it; an undecodable
+  // value becomes an UNDECODABLE dead letter carrying the original bytes.
+  PipelineOutcome ProcessSerialized(const std::string& value, const std::string& key,
+                                    const RecordOrigin& origin);
+
+  dedupe::DedupeStats dedupe_stats() const { return deduper_->stats(); }
+
+ private:
+  Pipeline() = default;
+
+  PipelineOptions options_;
+  std::unique_ptr<normalize::Normalizer> normalizer_;
+  std::unique_ptr<dedupe::Deduper> deduper_;
+  std::unique_ptr<tag::Tagger> tagger_;
+};
+
+// Dead-letter reason for a stage's status code (see normalize.h).
+v1::DeadLetter::Reason ReasonForStatus(const absl::Status& status);
+
+}  // namespace newsflow::pipeline
+
+#endif  // NEWSFLOW_PROCESSORS_PIPELINE_PIPELINE_H_

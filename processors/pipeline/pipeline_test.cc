@@ -1,0 +1,114 @@
+#include "processors/pipeline/pipeline.h"
+
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "common/status_matchers.h"
+
+namespace newsflow::pipeline {
+namespace {
+
+using ::newsflow::testing::IsOk;
+
+constexpr char kBody[] =
+    "Paris: Ukraine's allies said on Tuesday they had made major progress toward agreeing on "
+    "how to defend the country if a peace deal is struck with Russia.\n\n"
+    "Leaders from European countries and Canada, as well as U.S. representatives and officials "
+    "from NATO, said they would back Kyiv's forces with equipment and training to deter any "
+    "future Russian attack after a ceasefire.\n\n"
+    "British Prime Minister Keir Starmer said the meeting made excellent progress, while "
+    "Ukrainian President Volodymyr Zelenskyy said commitments must be ratified by parliaments.\n\n"
+    "Moscow has insisted there can be no ceasefire until a comprehensive settlement is agreed, "
+    "and the Kremlin has ruled out troops from NATO countries on Ukrainian soil.";
+
+v1::RawArticle Article(const std::string& id, const std::string& title, const std::string& body) {
+  v1::RawArticle raw;
+  raw.set_id(id);
+  raw.set_title(title);
+  raw.set_body(body);
+  raw.set_published_at("2026-01-07");
+  return raw;
+}
+
+std::unique_ptr<Pipeline> MakePipeline() {
+  auto pipeline = Pipeline::Create(PipelineOptions{});
+  EXPECT_THAT(pipeline, IsOk());
+  return std::move(*pipeline);
+}
+
+TEST(Pipeline, EnrichesArticleWithVerdictTopicsAndRegions) {
+  auto pipeline = MakePipeline();
+  PipelineOutcome outcome =
+      pipeline->Process(Article("a", "Allies praise progress on Ukraine guarantees", kBody), {});
+  ASSERT_THAT(outcome.status, IsOk());
+  const v1::EnrichedArticle& article = outcome.article;
+  EXPECT_EQ(article.id(), "a");
+  EXPECT_EQ(article.dedup().status(), v1::DedupVerdict::UNIQUE);
+  EXPECT_EQ(article.dedup().cluster_id(), "a");
+  EXPECT_EQ(article.language(), "en");
+  EXPECT_EQ(article.published_at(), "2026-01-07T00:00:00Z");
+  std::vector<std::string> countries;
+  for (const v1::Region& region : article.regions()) countries.push_back(region.country_code());
+  EXPECT_THAT(countries, ::testing::IsSupersetOf({"UA", "RU", "FR"}));
+  std::vector<std::string> topics;
+  for (const v1::Topic& topic : article.topics()) topics.push_back(topic.code());
+  EXPECT_THAT(topics, ::testing::Contains(::testing::AnyOf("medtop:16000000", "medtop:11000000")));
+}
+
+TEST(Pipeline, FlagsEditedCopyAndIdenticalCopyInOrder) {
+  auto pipeline = MakePipeline();
+  ASSERT_THAT(pipeline->Process(Article("first", "Original headline", kBody), {}).status, IsOk());
+  PipelineOutcome near = pipeline->Process(
+      Article("second", "A new headline from another outlet",
+              std::string(kBody) +
+                  "\n\nFollow our coverage of the war in Ukraine. Subscribe to our newsletter for "
+                  "more international news every morning."),
+      {});
+  ASSERT_THAT(near.status, IsOk());
+  EXPECT_EQ(near.article.dedup().status(), v1::DedupVerdict::NEAR_DUPLICATE);
+  EXPECT_EQ(near.article.dedup().cluster_id(), "first");
+  PipelineOutcome exact = pipeline->Process(Article("third", "Original headline", kBody), {});
+  EXPECT_EQ(exact.article.dedup().status(), v1::DedupVerdict::EXACT_DUPLICATE);
+  EXPECT_EQ(exact.article.dedup().cluster_id(), "first");
+}
+
+TEST(Pipeline, DeadLettersUndecodableRecordWithOriginalBytes) {
+  auto pipeline = MakePipeline();
+  RecordOrigin origin;
+  origin.topic = "news.raw";
+  origin.partition = 0;
+  origin.offset = 42;
+  const std::string garbage = "\xff\xff\xff not a protobuf";
+  PipelineOutcome outcome = pipeline->ProcessSerialized(garbage, "k", origin);
+  EXPECT_FALSE(outcome.status.ok());
+  EXPECT_EQ(outcome.dead_letter.reason(), v1::DeadLetter::UNDECODABLE);
+  EXPECT_EQ(outcome.dead_letter.stage(), "decode");
+  EXPECT_EQ(outcome.dead_letter.original(), garbage);
+  EXPECT_EQ(outcome.dead_letter.input_offset(), 42);
+  EXPECT_EQ(outcome.dead_letter.key(), "k");
+}
+
+TEST(Pipeline, DeadLettersArticleWithNoText) {
+  auto pipeline = MakePipeline();
+  PipelineOutcome outcome = pipeline->Process(Article("empty", "Title only", "  \n\n "), {});
+  EXPECT_FALSE(outcome.status.ok());
+  EXPECT_EQ(outcome.dead_letter.stage(), "normalize");
+  EXPECT_EQ(outcome.dead_letter.reason(), v1::DeadLetter::EMPTY_CONTENT);
+}
+
+TEST(Pipeline, RecordsStageTimingsAndProvenance) {
+  auto pipeline = MakePipeline();
+  v1::RawArticle raw = Article("a", "Title", kBody);
+  raw.set_ingested_at_ms(1234);
+  raw.mutable_producer()->set_input("file.txt");
+  PipelineOutcome outcome = pipeline->Process(raw, {});
+  ASSERT_THAT(outcome.status, IsOk());
+  EXPECT_EQ(outcome.article.provenance().ingested_at_ms(), 1234);
+  EXPECT_EQ(outcome.article.provenance().producer().input(), "file.txt");
+  EXPECT_GE(outcome.article.provenance().timings_us().normalize(), 0);
+}
+
+}  // namespace
+}  // namespace newsflow::pipeline

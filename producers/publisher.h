@@ -1,0 +1,61 @@
+// `newsflow produce`: reads articles (article_reader.h) and publishes them as RawArticle
+// records to the raw topic, counting what the broker acknowledged. Bad input records go to
+// the dead-letter topic with their reason, so nothing read is lost.
+#ifndef NEWSFLOW_PRODUCERS_PUBLISHER_H_
+#define NEWSFLOW_PRODUCERS_PUBLISHER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "kafka/client.h"
+#include "kafka/topics.h"
+#include "producers/article_reader.h"
+
+namespace newsflow::producers {
+
+struct PublishOptions {
+  kafka::ProducerOptions producer;
+  kafka::TopicsOptions topics;
+  ReaderOptions reader;
+  // Create missing topics before publishing. Default true.
+  bool create_topics = true;
+  // Publish bad input records to the dead-letter topic. Default true.
+  bool dead_letter_bad_input = true;
+  // Seconds between progress lines on the log stream; 0 = none. Default 5.
+  int progress_interval_s = 5;
+  // How long to wait at the end for outstanding acknowledgements. Default: the delivery
+  // timeout plus 10 s, after which librdkafka has reported every record.
+  int final_flush_timeout_ms = 0;
+
+  absl::Status Validate() const;
+};
+
+struct PublishReport {
+  ReadCounters read;
+  uint64_t sent = 0;          // articles handed to the producer
+  uint64_t acknowledged = 0;  // articles the broker acknowledged
+  uint64_t failed = 0;        // articles reported as not delivered
+  uint64_t dead_lettered = 0;       // bad input records acknowledged on the dead-letter topic
+  uint64_t dead_letter_failed = 0;  // bad input records not acknowledged there
+  absl::Status first_delivery_error;
+  std::vector<std::string> failed_ids;  // first few ids that were not acknowledged
+
+  bool AllAcknowledged() const { return failed == 0 && dead_letter_failed == 0 && acknowledged == sent; }
+};
+
+// Publishes every article found in `paths` ("-" = stdin). Returns an error only when
+// publishing could not start (bad options, broker unreachable while creating topics);
+// per-record outcomes are in the report. `stop` ends reading early (records already
+// handed over are still flushed and counted).
+absl::StatusOr<PublishReport> PublishArticles(const std::vector<std::string>& paths,
+                                              const PublishOptions& options,
+                                              const std::atomic<bool>& stop, std::ostream& log);
+
+}  // namespace newsflow::producers
+
+#endif  // NEWSFLOW_PRODUCERS_PUBLISHER_H_

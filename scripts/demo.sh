@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# The quick-start demo: installs what is missing, builds newsflow, starts the local Kafka
+# broker (unless --brokers is given), publishes the bundled sample articles (the seed among
+# them, plus two republished copies of it and one malformed line derived here), runs the
+# processor until it has caught up, and prints per article its verdict, topics and regions.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+brokers=""
+port=9092
+
+usage() {
+  cat <<USAGE
+Usage: scripts/demo.sh [--brokers HOST:PORT] [--port N]
+
+  --brokers HOST:PORT  use this Kafka instead of starting the local one
+  --port N             port of the local broker to start (default 9092)
+
+Topics are named demo-<run>.news.raw / .news.enriched / .news.dlq so that runs do not mix.
+The local broker keeps running afterwards; stop it with: deploy/kafka.sh stop
+USAGE
+}
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --brokers) brokers="$2"; shift 2 ;;
+    --port) port="$2"; shift 2 ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "demo: unknown argument $1" >&2; usage >&2; exit 2 ;;
+  esac
+done
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
+
+step "Installing missing packages"
+"$root/scripts/install-deps.sh"
+step "Building newsflow"
+"$root/scripts/build.sh" --target newsflow
+newsflow="${NEWSFLOW_BUILD_DIR:-$root/build}/cli/newsflow"
+
+if [ -z "$brokers" ]; then
+  step "Starting the local Kafka broker (Apache Kafka 3.9.1, KRaft) on 127.0.0.1:$port"
+  "$root/deploy/kafka.sh" start --port "$port"
+  brokers="127.0.0.1:$port"
+fi
+
+run="demo-$(date +%Y%m%d%H%M%S)"
+topics=(--brokers "$brokers" --raw-topic "$run.news.raw" --enriched-topic "$run.news.enriched"
+        --dlq-topic "$run.news.dlq")
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+# Republished copies of the seed, made the way syndication makes them: another outlet,
+# a new headline and boilerplate appended (near duplicate); the identical text under a
+# third outlet's headline (exact duplicate). And one malformed line for the dead-letter topic.
+seed="$root/data/samples/000_etv_bharat_ukraine_allies.txt"
+seed_body="$(awk 'found>=2 {print; next} /[^[:space:]]/ {found++}' "$seed")"
+mkdir -p "$work/samples"
+cp "$root/data/samples/"*.txt "$root/data/samples/"*.jsonl "$work/samples/"
+{
+  printf ' date 2026-01-07 Example Outlet / world\n\nAllies Near Deal On Security Guarantees For Kyiv\n\n%s\n\nRead more world news on our website. Follow us on social media and subscribe to our newsletter.\n' "$seed_body"
+} >"$work/samples/010_republished_with_new_headline.txt"
+{
+  printf ' date 2026-01-07 Third Outlet / europe\n\nUkraine Allies Report Progress In Paris Talks\n\n%s\n' "$seed_body"
+} >"$work/samples/011_republished_identical_text.txt"
+printf '{"id": "broken-line", "title": "A line cut off in transfer", "body": \n' >"$work/samples/020_truncated_feed.jsonl"
+
+step "Publishing sample articles to $run.news.raw"
+"$newsflow" produce "${topics[@]}" --progress-interval 0 "$work/samples" || {
+  code=$?
+  # 3 = some input was rejected (the deliberately broken line); anything else is a failure.
+  [ "$code" -eq 3 ] || exit "$code"
+}
+
+step "Processing: normalize -> dedupe -> tag -> $run.news.enriched"
+"$newsflow" process "${topics[@]}" --group "$run-processor" --exit-when-idle-ms 2000 \
+  --progress-interval 0
+
+step "What came out on $run.news.enriched  (* = focus country, @ = dateline only)"
+"$newsflow" consume --brokers "$brokers" --topic "$run.news.enriched" --idle-ms 1000
+
+step "Dead letters on $run.news.dlq"
+"$newsflow" consume --brokers "$brokers" --topic "$run.news.dlq" --idle-ms 1000
+
+cat >&2 <<DONE
+
+Done. Try:
+  $newsflow consume --brokers $brokers --topic $run.news.enriched --output-format jsonl
+  $newsflow batch data/samples            # the same pipeline without Kafka
+  deploy/kafka.sh stop                    # stop the local broker
+DONE

@@ -1,0 +1,147 @@
+#include "tests/test_support.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+
+namespace newsflow::testing {
+namespace {
+
+std::string Env(const char* name) {
+  const char* value = std::getenv(name);
+  return value == nullptr ? "" : value;
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+std::string NewsflowBinary() { return Env("NEWSFLOW_BIN"); }
+std::string SourceDir() { return Env("NEWSFLOW_SOURCE_DIR"); }
+std::string SharedDataDir() { return Env("NEWSFLOW_SHARED_DATA"); }
+std::string TestBrokers() { return Env("NEWSFLOW_TEST_BROKERS"); }
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+TempDir::TempDir() {
+  std::string pattern = "/tmp/newsflow-test-XXXXXX";
+  path_ = mkdtemp(pattern.data());
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+std::string TempDir::Write(const std::string& name, const std::string& content) const {
+  std::string path = path_ + "/" + name;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  std::ofstream(path, std::ios::binary) << content;
+  return path;
+}
+
+CommandResult RunNewsflow(const std::string& args, const std::string& stdin_path) {
+  TempDir dir;
+  const std::string out = dir.path() + "/out", err = dir.path() + "/err";
+  std::string command = absl::StrCat(NewsflowBinary(), " ", args, " >", out, " 2>", err);
+  if (!stdin_path.empty()) absl::StrAppend(&command, " <", stdin_path);
+  int status = std::system(command.c_str());
+  CommandResult result;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  result.out = ReadFile(out);
+  result.err = ReadFile(err);
+  return result;
+}
+
+std::string UniqueName(const std::string& prefix) {
+  std::random_device random;
+  return absl::StrCat(prefix, "-", random(), random() % 10000);
+}
+
+BackgroundProcess::BackgroundProcess(const std::string& args) {
+  char pattern[] = "/tmp/newsflow-bg-XXXXXX";
+  int fd = mkstemp(pattern);
+  log_path_ = pattern;
+  pid_ = fork();
+  if (pid_ == 0) {
+    dup2(fd, 1);
+    dup2(fd, 2);
+    const std::string command = absl::StrCat("exec ", NewsflowBinary(), " ", args);
+    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(fd);
+}
+
+BackgroundProcess::~BackgroundProcess() {
+  if (pid_ > 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  unlink(log_path_.c_str());
+}
+
+int BackgroundProcess::Terminate(int timeout_ms) {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  const int64_t deadline = NowMs() + timeout_ms;
+  while (NowMs() < deadline) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return -1;
+}
+
+std::string BackgroundProcess::Log() const { return ReadFile(log_path_); }
+
+std::vector<kafka::ConsumedMessage> ReadTopic(const std::string& brokers, const std::string& topic,
+                                              size_t min_records, int timeout_ms, int idle_ms) {
+  kafka::ConsumerOptions options;
+  options.client.brokers = brokers;
+  options.group_id = UniqueName("test-reader");
+  std::vector<kafka::ConsumedMessage> records;
+  auto consumer = kafka::Consumer::Create(options);
+  if (!consumer.ok() || !(*consumer)->Subscribe({topic}).ok()) return records;
+  const int64_t deadline = NowMs() + timeout_ms;
+  int64_t last = NowMs();
+  while (NowMs() < deadline) {
+    auto polled = (*consumer)->Poll(100);
+    if (polled.ok() && polled->has_value()) {
+      records.push_back(std::move(**polled));
+      last = NowMs();
+      continue;
+    }
+    if (records.size() >= min_records && (*consumer)->AllAssignedAtEnd() &&
+        NowMs() - last >= idle_ms) {
+      break;
+    }
+  }
+  (void)(*consumer)->Close();
+  return records;
+}
+
+}  // namespace newsflow::testing
