@@ -6,12 +6,26 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
 namespace newsflow::tag {
+
+struct TagInput;
+struct TopicTag;
+
+// Extension point for a trained topic model (a later issue). The tagger blends the model's
+// per-topic probabilities with the lexicon scores: score = (1 - w) * lexicon + w * model,
+// where w = TaggerOptions::topic_model_weight. Implementations must be thread-safe.
+class TopicModel {
+ public:
+  virtual ~TopicModel() = default;
+  // Appends (code, probability in [0, 1]) pairs for `input`; labels may be left empty.
+  virtual void Predict(const TagInput& input, std::vector<TopicTag>* out) const = 0;
+};
 
 struct TaggerOptions {
   // Gazetteer TSV; empty = the embedded data/gazetteer.tsv. Default empty.
@@ -24,6 +38,20 @@ struct TaggerOptions {
   int max_topics = 5;
   // Countries scoring below this are dropped. Default 0.05.
   double min_region_score = 0.05;
+  // At most this many countries per article. Default 10.
+  int max_regions = 10;
+  // A country besides the top one is FOCUS when its raw score is at least this fraction of
+  // the top country's and it has at least focus_min_mentions mentions. Default 0.7.
+  double focus_ratio = 0.7;
+  // Default 2.
+  int focus_min_mentions = 2;
+  // Deepest IPTC level reported (0 = the 17 top-level topics only); deeper evidence still
+  // counts for the ancestors. Default 2.
+  int max_topic_depth = 2;
+  // Optional trained topic model blended with the lexicon. Default null (lexicon only).
+  std::shared_ptr<const TopicModel> topic_model;
+  // Weight of topic_model in [0, 1]. Default 0.5.
+  double topic_model_weight = 0.5;
 
   absl::Status Validate() const;
 };
@@ -43,6 +71,9 @@ struct TopicTag {
 
 enum class RegionRole { kFocus, kMentioned, kDateline };
 
+// "FOCUS", "MENTIONED" or "DATELINE" (the newsflow.v1.Region.Role names).
+std::string_view RegionRoleName(RegionRole role);
+
 struct RegionTag {
   std::string country_code;  // ISO 3166-1 alpha-2
   std::string name;
@@ -50,7 +81,7 @@ struct RegionTag {
   std::string subregion;  // e.g. "Eastern Europe"
   float score = 0;        // [0, 1]
   RegionRole role = RegionRole::kMentioned;
-  int mentions = 0;
+  int mentions = 0;  // text mentions, plus 1 when the dateline names the country
 };
 
 struct TagResult {
@@ -58,6 +89,7 @@ struct TagResult {
   std::vector<RegionTag> regions;  // best first
 };
 
+// Thread-safe: one Tagger may serve many threads.
 class Tagger {
  public:
   static absl::StatusOr<std::unique_ptr<Tagger>> Create(const TaggerOptions& options);

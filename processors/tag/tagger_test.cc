@@ -1,0 +1,587 @@
+// Tests for the tagging stage: tokenizer, dateline parsing, region disambiguation rules,
+// topic scoring and the seed-article acceptance check.
+#include "processors/tag/tagger.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/status_matchers.h"
+#include "processors/tag/text_scan.h"
+
+namespace newsflow::tag {
+namespace {
+
+using ::newsflow::testing::IsOk;
+using ::newsflow::testing::StatusIs;
+using ::testing::Contains;
+using ::testing::Field;
+using ::testing::Not;
+
+const Tagger& SharedTagger() {
+  static const Tagger* tagger = [] {
+    absl::StatusOr<std::unique_ptr<Tagger>> created = Tagger::Create(TaggerOptions());
+    if (!created.ok()) {
+      ADD_FAILURE() << created.status();
+      std::abort();
+    }
+    return created->release();
+  }();
+  return *tagger;
+}
+
+TagInput Article(std::string title, std::vector<std::string> paragraphs,
+                 std::string dateline = "") {
+  TagInput input;
+  input.title = std::move(title);
+  input.paragraphs = std::move(paragraphs);
+  input.dateline_place = std::move(dateline);
+  input.language = "en";
+  return input;
+}
+
+const RegionTag* FindRegion(const TagResult& result, const std::string& code) {
+  for (const RegionTag& r : result.regions) {
+    if (r.country_code == code) return &r;
+  }
+  return nullptr;
+}
+
+bool HasTopic(const TagResult& result, const std::string& code) {
+  for (const TopicTag& t : result.topics) {
+    if (t.code == code) return true;
+  }
+  return false;
+}
+
+std::vector<std::string> Codes(const TagResult& result) {
+  std::vector<std::string> codes;
+  for (const RegionTag& r : result.regions) codes.push_back(r.country_code);
+  return codes;
+}
+
+TagResult TagText(const std::string& text, const std::string& title = "") {
+  return SharedTagger().Tag(Article(title, {text}));
+}
+
+// ---------------------------------------------------------------- options and data
+
+TEST(Options, DefaultsAreValid) { EXPECT_THAT(TaggerOptions().Validate(), IsOk()); }
+
+TEST(Options, RejectsOutOfRangeValues) {
+  TaggerOptions options;
+  options.min_topic_score = 1.5;
+  EXPECT_THAT(options.Validate(), StatusIs(absl::StatusCode::kInvalidArgument));
+  options = TaggerOptions();
+  options.max_topics = -1;
+  EXPECT_THAT(options.Validate(), StatusIs(absl::StatusCode::kInvalidArgument));
+  options = TaggerOptions();
+  options.focus_ratio = 0;
+  EXPECT_THAT(options.Validate(), StatusIs(absl::StatusCode::kInvalidArgument));
+  options = TaggerOptions();
+  options.topic_model_weight = 2;
+  EXPECT_THAT(Tagger::Create(options), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(Options, MissingDataFileIsNotFound) {
+  TaggerOptions options;
+  options.gazetteer_path = "/nonexistent/gazetteer.tsv";
+  EXPECT_THAT(Tagger::Create(options), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST(Options, MalformedGazetteerIsInvalidArgument) {
+  const std::string path = ::testing::TempDir() + "/bad_gazetteer.tsv";
+  {
+    std::ofstream out(path);
+    out << "C\tFR\tFrance\tEurope\tWestern Europe\nF\tParis\tXX\tcapital\t0.8\t\n";
+  }
+  TaggerOptions options;
+  options.gazetteer_path = path;
+  EXPECT_THAT(Tagger::Create(options), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(Options, CustomDataFilesAreUsed) {
+  const std::string gazetteer = ::testing::TempDir() + "/tiny_gazetteer.tsv";
+  const std::string lexicon = ::testing::TempDir() + "/tiny_lexicon.tsv";
+  {
+    std::ofstream out(gazetteer);
+    out << "# tiny\nC\tFR\tFrance\tEurope\tWestern Europe\nF\tGaul\tFR\talias\t1\t\n";
+    std::ofstream lex(lexicon);
+    lex << "T\tmedtop:15000000\tsport\t-\tmedtop:15000000\t0\nK\tchariot "
+           "race\tmedtop:15000000\t3\n";
+  }
+  TaggerOptions options;
+  options.gazetteer_path = gazetteer;
+  options.topic_lexicon_path = lexicon;
+  absl::StatusOr<std::unique_ptr<Tagger>> tagger = Tagger::Create(options);
+  ASSERT_THAT(tagger, IsOk());
+  const TagResult result = (*tagger)->Tag(Article("", {"A chariot race was held in Gaul."}));
+  EXPECT_THAT(Codes(result), ::testing::ElementsAre("FR"));
+  EXPECT_TRUE(HasTopic(result, "medtop:15000000"));
+}
+
+TEST(Options, RoleNamesMatchTheProtoEnum) {
+  EXPECT_EQ(RegionRoleName(RegionRole::kFocus), "FOCUS");
+  EXPECT_EQ(RegionRoleName(RegionRole::kMentioned), "MENTIONED");
+  EXPECT_EQ(RegionRoleName(RegionRole::kDateline), "DATELINE");
+}
+
+// ---------------------------------------------------------------- tokenizer and datelines
+
+std::vector<std::string> Folded(const std::string& text) {
+  internal::TokenBuffer buffer;
+  internal::Tokenize(text, 0, &buffer);
+  std::vector<std::string> out;
+  for (const internal::Token& t : buffer.tokens) out.emplace_back(buffer.Folded(t));
+  return out;
+}
+
+TEST(Tokenizer, KeepsDottedAbbreviationsAndDropsPossessives) {
+  EXPECT_THAT(Folded("The U.S.-led talks; Ukraine’s allies and the U.S.S.R. in the U.K."),
+              ::testing::ElementsAre("the", "u.s.", "led", "talks", "ukraine", "allies", "and",
+                                     "the", "u.s.s.r.", "in", "the", "u.k."));
+}
+
+TEST(Tokenizer, FoldsCaseAndAccents) {
+  EXPECT_THAT(Folded("ÉLYSÉE Côte d’Ivoire São Paulo Straße"),
+              ::testing::ElementsAre("elysee", "cote", "d'ivoire", "sao", "paulo", "strasse"));
+}
+
+TEST(Tokenizer, SplitsHanIdeographs) {
+  EXPECT_THAT(Folded("美国总统"), ::testing::ElementsAre("美", "国", "总", "统"));
+}
+
+TEST(Tokenizer, FlagsCapitalisation) {
+  internal::TokenBuffer buffer;
+  internal::Tokenize("Turkey turkey USA, Paris", 0, &buffer);
+  ASSERT_EQ(buffer.tokens.size(), 4u);
+  EXPECT_TRUE(buffer.tokens[0].flags & internal::kInitialUpper);
+  EXPECT_TRUE(buffer.tokens[0].flags & internal::kSentenceStart);
+  EXPECT_FALSE(buffer.tokens[1].flags & internal::kInitialUpper);
+  EXPECT_TRUE(buffer.tokens[2].flags & internal::kAllUpper);
+  EXPECT_TRUE(buffer.tokens[3].flags & internal::kPunctBefore);
+}
+
+TEST(Datelines, ExtractsThePlaceOfCommonDatelineStyles) {
+  EXPECT_EQ(internal::ExtractDatelinePlace("Paris: Allies met on Tuesday."), "Paris");
+  EXPECT_EQ(internal::ExtractDatelinePlace("PARIS (AP) — Allies met on Tuesday."), "PARIS");
+  EXPECT_EQ(internal::ExtractDatelinePlace("WASHINGTON -- The Senate voted."), "WASHINGTON");
+  EXPECT_EQ(internal::ExtractDatelinePlace("SALVADOR, Feb 26 - Cocoa arrivals rose."), "SALVADOR");
+  EXPECT_EQ(internal::ExtractDatelinePlace("NEW DELHI, India (AP) — Officials said."), "NEW DELHI");
+  EXPECT_EQ(internal::ExtractDatelinePlace("SALVADOR, Feb 26 -"), "SALVADOR");
+  EXPECT_EQ(internal::ExtractDatelinePlace("Leaders from many countries met."), "");
+  EXPECT_EQ(internal::ExtractDatelinePlace("Starmer added: the talks went well."), "");
+}
+
+TEST(Datelines, ColonDatelineGivesFranceTheDatelineRole) {
+  const TagResult result = SharedTagger().Tag(
+      Article("Kyiv seeks security guarantees",
+              {"Ukraine and its partners discussed a ceasefire plan, Ukrainian officials said.",
+               "Ukraine wants guarantees before any deal."},
+              "Paris:"));
+  const RegionTag* fr = FindRegion(result, "FR");
+  ASSERT_NE(fr, nullptr);
+  EXPECT_EQ(fr->role, RegionRole::kDateline);
+  ASSERT_FALSE(result.regions.empty());
+  EXPECT_EQ(result.regions[0].country_code, "UA");
+  EXPECT_EQ(result.regions[0].role, RegionRole::kFocus);
+}
+
+TEST(Datelines, AgencyDatelineInTheFirstParagraph) {
+  const TagResult result = SharedTagger().Tag(
+      Article("Talks resume", {"PARIS (AP) — Negotiators met again on Monday.", "No deal."}));
+  const RegionTag* fr = FindRegion(result, "FR");
+  ASSERT_NE(fr, nullptr);
+  EXPECT_EQ(fr->role, RegionRole::kDateline);
+}
+
+TEST(Datelines, DoubleDashDateline) {
+  const TagResult result = SharedTagger().Tag(
+      Article("Senate vote", {"The Senate voted on the bill."}, "WASHINGTON --"));
+  const RegionTag* us = FindRegion(result, "US");
+  ASSERT_NE(us, nullptr);
+  EXPECT_EQ(us->role, RegionRole::kDateline);
+}
+
+TEST(Datelines, ReutersStyleDatelineWithDate) {
+  const TagResult result = SharedTagger().Tag(Article(
+      "COCOA ARRIVALS RISE", {"Cocoa arrivals at the port rose this week."}, "SALVADOR, Feb 26 -"));
+  EXPECT_NE(FindRegion(result, "BR"), nullptr);
+}
+
+TEST(Datelines, StateQualifierDecidesTheCountry) {
+  const TagResult result = SharedTagger().Tag(Article(
+      "COBANCO INC YEAR NET", {"Shr 34 cts vs 1.19 dlrs."}, "SANTA CRUZ, Calif., Feb 26 -"));
+  ASSERT_FALSE(result.regions.empty());
+  EXPECT_EQ(result.regions[0].country_code, "US");
+  EXPECT_EQ(result.regions[0].role, RegionRole::kDateline);
+  const TagResult reading = SharedTagger().Tag(
+      Article("BANCORP SETS PAYOUT", {"Qtly div 25 cts."}, "READING, Penn., Feb 26 -"));
+  ASSERT_FALSE(reading.regions.empty());
+  EXPECT_EQ(reading.regions[0].country_code, "US");
+}
+
+TEST(Datelines, ParsesPlaceQualifierAndLength) {
+  const internal::DatelineParts parts =
+      internal::ParseDateline("SANTA CRUZ, Calif., Feb 26 - Shares rose.");
+  EXPECT_EQ(parts.place, "SANTA CRUZ");
+  EXPECT_EQ(parts.qualifier, "Calif., Feb 26");
+  EXPECT_EQ(parts.end, std::string("SANTA CRUZ, Calif., Feb 26 -").size());
+}
+
+TEST(Datelines, AmbiguousCityCountsOnlyInTheDateline) {
+  EXPECT_EQ(FindRegion(TagText("Nice weather helped the harvest. It was a nice day."), "FR"),
+            nullptr);
+  const TagResult result =
+      SharedTagger().Tag(Article("Festival opens", {"The festival opened on Friday."}, "NICE"));
+  const RegionTag* fr = FindRegion(result, "FR");
+  ASSERT_NE(fr, nullptr);
+  EXPECT_EQ(fr->role, RegionRole::kDateline);
+}
+
+// ---------------------------------------------------------------- region disambiguation
+
+TEST(Regions, TurkeyTheBirdIsNotACountry) {
+  EXPECT_EQ(FindRegion(TagText("We roasted a turkey and ate turkey sandwiches for a week."), "TR"),
+            nullptr);
+  EXPECT_NE(FindRegion(TagText("Turkey said it would reopen the border crossing."), "TR"), nullptr);
+}
+
+TEST(Regions, TurkeyInATitleCaseTitleNeedsBodySupport) {
+  const TagResult bird =
+      SharedTagger().Tag(Article("Turkey Prices Soar Before The Holidays",
+                                 {"Shoppers paid more for a whole turkey this year."}));
+  EXPECT_EQ(FindRegion(bird, "TR"), nullptr);
+  const TagResult country = SharedTagger().Tag(Article(
+      "Turkey Raises Interest Rates Again", {"Turkey's central bank raised its key rate."}));
+  EXPECT_NE(FindRegion(country, "TR"), nullptr);
+}
+
+TEST(Regions, JordanFollowedBySurnameIsAPerson) {
+  EXPECT_EQ(FindRegion(TagText("Jordan Peterson spoke to students at the event."), "JO"), nullptr);
+}
+
+TEST(Regions, JordanPrecededByFirstNameIsAPerson) {
+  EXPECT_EQ(
+      FindRegion(TagText("Fans still compare every player to Michael Jordan at his peak."), "JO"),
+      nullptr);
+}
+
+TEST(Regions, JordanTheCountryStillMatches) {
+  EXPECT_NE(FindRegion(TagText("Jordan's King Abdullah met officials in Amman."), "JO"), nullptr);
+  EXPECT_NE(FindRegion(TagText("Farmers in the Jordan Valley lost their crops."), "JO"), nullptr);
+  EXPECT_NE(FindRegion(TagText("Refugees crossed into Jordan, officials said."), "JO"), nullptr);
+}
+
+TEST(Regions, ParisHiltonIsNotFrance) {
+  EXPECT_EQ(FindRegion(TagText("Paris Hilton launched a new fragrance line."), "FR"), nullptr);
+  EXPECT_NE(FindRegion(TagText("Ministers met in Paris on Tuesday."), "FR"), nullptr);
+}
+
+TEST(Regions, GeorgiaIsTheCountryWithoutUsContext) {
+  const TagResult result =
+      TagText("Protesters gathered in Tbilisi as Georgia's parliament debated the law.");
+  EXPECT_NE(FindRegion(result, "GE"), nullptr);
+  EXPECT_EQ(FindRegion(result, "US"), nullptr);
+}
+
+TEST(Regions, GeorgiaIsTheUsStateNearUsContext) {
+  TagResult result = TagText("Voters in Georgia and Arizona will decide the race.");
+  EXPECT_EQ(FindRegion(result, "GE"), nullptr);
+  EXPECT_NE(FindRegion(result, "US"), nullptr);
+  result = TagText("Storms hit the state of Georgia overnight.");
+  EXPECT_EQ(FindRegion(result, "GE"), nullptr);
+  result = TagText("The company moved its headquarters to Atlanta. Georgia offered tax breaks.");
+  EXPECT_EQ(FindRegion(result, "GE"), nullptr);
+  EXPECT_NE(FindRegion(result, "US"), nullptr);
+}
+
+TEST(Regions, DottedAbbreviationsAreRecognised) {
+  const TagResult result = TagText("U.S. and U.K. officials met their counterparts.");
+  EXPECT_NE(FindRegion(result, "US"), nullptr);
+  EXPECT_NE(FindRegion(result, "GB"), nullptr);
+}
+
+TEST(Regions, UpperCaseUsIsTheCountryButLowerCaseIsAPronoun) {
+  EXPECT_NE(FindRegion(TagText("The US imposed new tariffs."), "US"), nullptr);
+  EXPECT_EQ(FindRegion(TagText("Let us know what you think, and tell us more."), "US"), nullptr);
+}
+
+TEST(Regions, DemonymsCountForTheirCountry) {
+  const TagResult result = TagText("French and German officials met Russian diplomats.");
+  EXPECT_NE(FindRegion(result, "FR"), nullptr);
+  EXPECT_NE(FindRegion(result, "DE"), nullptr);
+  EXPECT_NE(FindRegion(result, "RU"), nullptr);
+}
+
+TEST(Regions, OrganisationsAndLandmarksImplyACountry) {
+  const TagResult result =
+      TagText("The Kremlin, Downing Street and the White House all declined to comment.");
+  EXPECT_NE(FindRegion(result, "RU"), nullptr);
+  EXPECT_NE(FindRegion(result, "GB"), nullptr);
+  EXPECT_NE(FindRegion(result, "US"), nullptr);
+}
+
+TEST(Regions, HistoricNamesMapToTodaysCountries) {
+  const TagResult result = TagText("West Germany and the Soviet Union signed the accord.");
+  EXPECT_NE(FindRegion(result, "DE"), nullptr);
+  EXPECT_NE(FindRegion(result, "RU"), nullptr);
+}
+
+TEST(Regions, LatinAmericaIsNotTheUnitedStates) {
+  const TagResult result = TagText("Growth in Latin America and South America slowed.");
+  EXPECT_EQ(FindRegion(result, "US"), nullptr);
+}
+
+TEST(Regions, LongestMatchWins) {
+  const TagResult result = TagText("Officials in New Mexico and Papua New Guinea responded.");
+  EXPECT_NE(FindRegion(result, "US"), nullptr);
+  EXPECT_NE(FindRegion(result, "PG"), nullptr);
+  EXPECT_EQ(FindRegion(result, "MX"), nullptr);
+  EXPECT_EQ(FindRegion(result, "GN"), nullptr);
+}
+
+TEST(Regions, TitleMentionsOutweighLateMentions) {
+  const TagResult result = SharedTagger().Tag(Article(
+      "Brazil cuts coffee export quota",
+      {"The government announced the measure on Monday.", "Traders said the move was expected.",
+       "Colombia, another producer, did not comment."}));
+  ASSERT_GE(result.regions.size(), 2u);
+  EXPECT_EQ(result.regions[0].country_code, "BR");
+  EXPECT_EQ(result.regions[0].role, RegionRole::kFocus);
+  EXPECT_FLOAT_EQ(result.regions[0].score, 1.0f);
+  const RegionTag* co = FindRegion(result, "CO");
+  ASSERT_NE(co, nullptr);
+  EXPECT_EQ(co->role, RegionRole::kMentioned);
+  EXPECT_LT(co->score, 1.0f);
+}
+
+TEST(Regions, RegionAndSubregionComeFromTheCountryRows) {
+  const TagResult result = TagText("Ukraine and Kenya signed a grain deal.");
+  const RegionTag* ua = FindRegion(result, "UA");
+  ASSERT_NE(ua, nullptr);
+  EXPECT_EQ(ua->name, "Ukraine");
+  EXPECT_EQ(ua->region, "Europe");
+  EXPECT_EQ(ua->subregion, "Eastern Europe");
+  const RegionTag* ke = FindRegion(result, "KE");
+  ASSERT_NE(ke, nullptr);
+  EXPECT_EQ(ke->region, "Africa");
+}
+
+TEST(Regions, TwoProminentCountriesAreBothFocus) {
+  const TagResult result = SharedTagger().Tag(
+      Article("India and Pakistan trade fire",
+              {"India accused Pakistan of shelling.", "Pakistan blamed India."}));
+  const RegionTag* in = FindRegion(result, "IN");
+  const RegionTag* pk = FindRegion(result, "PK");
+  ASSERT_NE(in, nullptr);
+  ASSERT_NE(pk, nullptr);
+  EXPECT_EQ(in->role, RegionRole::kFocus);
+  EXPECT_EQ(pk->role, RegionRole::kFocus);
+}
+
+TEST(Regions, NonEnglishInputDoesNotCrash) {
+  const TagResult zh = TagText("美国总统与俄罗斯总统在日本会面。");
+  EXPECT_NE(FindRegion(zh, "US"), nullptr);
+  EXPECT_NE(FindRegion(zh, "RU"), nullptr);
+  const TagResult ru = TagText("Россия и Украина провели переговоры в Стамбуле.");
+  EXPECT_NE(FindRegion(ru, "RU"), nullptr);
+  TagText("مرحبا بالعالم — هذا نص عربي قصير");
+  TagText("Ελλάδα και Κύπρος");
+  TagText(std::string("broken \xC3\x28 utf8 \xFF\xFE and a lone \xE2\x82 byte"));
+  TagText(std::string(5000, 'x'));
+  TagText("");
+  SUCCEED();
+}
+
+TEST(Regions, EmptyInputGivesNoTags) {
+  const TagResult result = SharedTagger().Tag(TagInput());
+  EXPECT_TRUE(result.regions.empty());
+  EXPECT_TRUE(result.topics.empty());
+}
+
+// ---------------------------------------------------------------- topics
+
+TEST(Topics, MultiLabelArticle) {
+  const TagResult result = SharedTagger().Tag(Article(
+      "Ceasefire talks stall as election nears",
+      {"Negotiators failed to agree on a ceasefire after fresh shelling along the front line.",
+       "The prime minister, facing a general election next month, told parliament that voters "
+       "would judge the government on the peace talks.",
+       "Opposition lawmakers called for new sanctions."}));
+  EXPECT_TRUE(HasTopic(result, "medtop:16000000"));
+  EXPECT_TRUE(HasTopic(result, "medtop:11000000"));
+}
+
+TEST(Topics, EconomyArticle) {
+  const TagResult result = TagText(
+      "The central bank raised interest rates by 50 basis points as inflation hit a ten-year high, "
+      "and economists expect slower economic growth.",
+      "Central bank raises rates");
+  ASSERT_FALSE(result.topics.empty());
+  EXPECT_EQ(result.topics[0].code, "medtop:04000000");
+  EXPECT_EQ(result.topics[0].label, "economy, business and finance");
+}
+
+TEST(Topics, SportArticleIncludesTheDiscipline) {
+  const TagResult result = TagText(
+      "The striker scored twice as the home side won the Premier League match, and the goalkeeper "
+      "saved a late penalty to keep the title race open.",
+      "Late goals settle league match");
+  EXPECT_TRUE(HasTopic(result, "medtop:15000000"));
+  EXPECT_TRUE(HasTopic(result, "medtop:20001065"));
+}
+
+TEST(Topics, DisasterArticle) {
+  const TagResult result = TagText(
+      "A magnitude 6.8 earthquake struck the region; rescuers searched collapsed buildings "
+      "as the death toll rose.",
+      "Earthquake kills dozens");
+  ASSERT_FALSE(result.topics.empty());
+  EXPECT_EQ(result.topics[0].code, "medtop:03000000");
+}
+
+TEST(Topics, ScoresAreBoundedSortedAndLimited) {
+  TaggerOptions options;
+  options.max_topics = 2;
+  options.min_topic_score = 0.1;
+  absl::StatusOr<std::unique_ptr<Tagger>> tagger = Tagger::Create(options);
+  ASSERT_THAT(tagger, IsOk());
+  const TagResult result = (*tagger)->Tag(
+      Article("War, elections and football", {"The war dragged on while voters went to the polls "
+                                              "and the football team won the cup final."}));
+  ASSERT_LE(result.topics.size(), 2u);
+  ASSERT_FALSE(result.topics.empty());
+  for (size_t i = 0; i < result.topics.size(); ++i) {
+    EXPECT_GE(result.topics[i].score, 0.1f);
+    EXPECT_LE(result.topics[i].score, 1.0f);
+    if (i > 0) {
+      EXPECT_GE(result.topics[i - 1].score, result.topics[i].score);
+    }
+  }
+}
+
+TEST(Topics, TopLevelOnlyWhenDepthIsZero) {
+  TaggerOptions options;
+  options.max_topic_depth = 0;
+  absl::StatusOr<std::unique_ptr<Tagger>> tagger = Tagger::Create(options);
+  ASSERT_THAT(tagger, IsOk());
+  const TagResult result =
+      (*tagger)->Tag(Article("Striker scores", {"The striker scored in the Premier League."}));
+  ASSERT_FALSE(result.topics.empty());
+  EXPECT_THAT(result.topics, Not(Contains(Field(&TopicTag::code, "medtop:20001065"))));
+  EXPECT_THAT(result.topics, Contains(Field(&TopicTag::code, "medtop:15000000")));
+}
+
+class FixedModel : public TopicModel {
+ public:
+  void Predict(const TagInput& input, std::vector<TopicTag>* out) const override {
+    out->push_back({"medtop:17000000", "", 1.0f});
+  }
+};
+
+TEST(Topics, ATopicModelIsBlendedWithTheLexicon) {
+  TaggerOptions options;
+  options.topic_model = std::make_shared<FixedModel>();
+  options.topic_model_weight = 0.5;
+  absl::StatusOr<std::unique_ptr<Tagger>> tagger = Tagger::Create(options);
+  ASSERT_THAT(tagger, IsOk());
+  const TagResult result = (*tagger)->Tag(Article("Quiet day", {"Nothing much happened."}));
+  ASSERT_THAT(result.topics, Contains(Field(&TopicTag::code, "medtop:17000000")));
+  EXPECT_EQ(result.topics[0].label, "weather");
+  EXPECT_GE(result.topics[0].score, 0.5f);
+}
+
+// ---------------------------------------------------------------- acceptance
+
+void ExpectSeedAcceptance(const TagResult& result) {
+  const RegionTag* ua = FindRegion(result, "UA");
+  ASSERT_NE(ua, nullptr);
+  EXPECT_EQ(ua->role, RegionRole::kFocus);
+  for (const char* code : {"RU", "FR", "GB", "US", "CA"}) {
+    EXPECT_NE(FindRegion(result, code), nullptr)
+        << code << " missing; got " << ::testing::PrintToString(Codes(result));
+  }
+  EXPECT_THAT(result.regions, Contains(Field(&RegionTag::region, "Europe")));
+  EXPECT_TRUE(HasTopic(result, "medtop:16000000"));
+  EXPECT_TRUE(HasTopic(result, "medtop:11000000"));
+}
+
+// Written for this test (not article text): the seed's situation in a few sentences.
+TEST(Acceptance, InlineSeedLikeArticle) {
+  const TagResult result = SharedTagger().Tag(Article(
+      "Ukraine's Partners Outline Guarantees For A Future Ceasefire With Russia",
+      {"Ukraine's partners said on Tuesday they had agreed how a post-ceasefire force could "
+       "protect the country if a peace deal with Russia is reached.",
+       "The U.S. would help monitor any truce, officials said after the meeting hosted by France.",
+       "Leaders from European countries and Canada joined the talks, along with NATO officials.",
+       "The U.K. prime minister said Russian attacks on Ukraine continue, while Moscow gave no "
+       "immediate response.",
+       "Ukrainian officials said parliament in Kyiv would have to ratify any commitments."},
+      "Paris"));
+  ExpectSeedAcceptance(result);
+}
+
+TEST(Acceptance, SeedArticle) {
+  const char* shared = std::getenv("NEWSFLOW_SHARED_DATA");
+  if (shared == nullptr || !std::filesystem::is_directory(shared)) {
+    GTEST_SKIP() << "NEWSFLOW_SHARED_DATA not set or missing";
+  }
+  const std::string path = std::string(shared) + "/seed/000_0e671241e7bca262.txt";
+  std::ifstream in(path);
+  if (!in) {
+    GTEST_SKIP() << "seed article missing: " << path;
+  }
+  // Line 1: header; then the title; then body paragraphs (one per non-empty line).
+  TagInput input;
+  input.language = "en";
+  input.dateline_place = "Paris";
+  std::string line;
+  bool header = true;
+  while (std::getline(in, line)) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    if (header) {
+      header = false;
+    } else if (input.title.empty()) {
+      input.title = line;
+    } else {
+      input.paragraphs.push_back(line);
+    }
+  }
+  ASSERT_FALSE(input.paragraphs.empty());
+  const TagResult result = SharedTagger().Tag(input);
+  for (const RegionTag& r : result.regions) {
+    std::cout << "region " << r.country_code << " " << RegionRoleName(r.role) << " " << r.score
+              << " x" << r.mentions << "\n";
+  }
+  for (const TopicTag& t : result.topics)
+    std::cout << "topic " << t.code << " " << t.label << " " << t.score << "\n";
+  ExpectSeedAcceptance(result);
+}
+
+TEST(Concurrency, ManyThreadsShareOneTagger) {
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 200; ++i) {
+        const TagResult r = TagText("Ukraine and Russia held talks in Turkey about a ceasefire.");
+        if (FindRegion(r, "UA") == nullptr || !HasTopic(r, "medtop:16000000")) ++failures;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
+}  // namespace
+}  // namespace newsflow::tag

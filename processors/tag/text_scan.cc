@@ -1,0 +1,375 @@
+#include "processors/tag/text_scan.h"
+
+#include <utf8proc.h>
+#include <xxhash.h>
+
+#include <cstddef>
+
+namespace newsflow::tag::internal {
+namespace {
+
+enum class CharKind : uint8_t { kSpace, kPunct, kWord, kApostrophe };
+enum class Script : uint8_t { kOther, kHan, kKana };
+
+struct Char {
+  int32_t cp = 0;
+  uint8_t len = 1;
+  CharKind kind = CharKind::kPunct;
+  Script script = Script::kOther;
+  bool upper = false;
+  bool lower = false;
+  bool letter = false;
+};
+
+bool IsAsciiAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+Script ScriptOf(int32_t cp) {
+  if ((cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+      (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x20000 && cp <= 0x2FA1F)) {
+    return Script::kHan;
+  }
+  if ((cp >= 0x3040 && cp <= 0x30FF) || (cp >= 0x31F0 && cp <= 0x31FF) ||
+      (cp >= 0xFF66 && cp <= 0xFF9F)) {
+    return Script::kKana;
+  }
+  return Script::kOther;
+}
+
+// Properties of the ASCII bytes: bits 0-2 kind, bit 3 upper, bit 4 lower.
+struct AsciiTable {
+  uint8_t info[128] = {};
+  constexpr AsciiTable() {
+    for (int b = 0; b < 128; ++b) {
+      uint8_t kind = static_cast<uint8_t>(CharKind::kPunct);
+      uint8_t bits = 0;
+      if (b >= 'a' && b <= 'z') {
+        kind = static_cast<uint8_t>(CharKind::kWord);
+        bits = 16;
+      } else if (b >= 'A' && b <= 'Z') {
+        kind = static_cast<uint8_t>(CharKind::kWord);
+        bits = 8;
+      } else if (b >= '0' && b <= '9') {
+        kind = static_cast<uint8_t>(CharKind::kWord);
+      } else if (b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\f' || b == '\v') {
+        kind = static_cast<uint8_t>(CharKind::kSpace);
+      } else if (b == '\'') {
+        kind = static_cast<uint8_t>(CharKind::kApostrophe);
+      }
+      info[b] = static_cast<uint8_t>(kind | bits);
+    }
+  }
+};
+constexpr AsciiTable kAscii;
+
+// Decodes a non-ASCII character at text[i]; invalid bytes become one-byte punctuation.
+[[gnu::noinline]] Char DecodeSlow(std::string_view text, size_t i) {
+  Char c;
+  utf8proc_int32_t cp = 0;
+  const utf8proc_ssize_t n =
+      utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(text.data() + i),
+                       static_cast<utf8proc_ssize_t>(text.size() - i), &cp);
+  if (n <= 0) {
+    c.cp = 0xFFFD;
+    return c;  // invalid byte: punctuation, length 1
+  }
+  c.cp = cp;
+  c.len = static_cast<uint8_t>(n);
+  if (cp == 0x2019 || cp == 0x02BC || cp == 0x2018) {
+    c.kind = CharKind::kApostrophe;
+    return c;
+  }
+  switch (utf8proc_category(cp)) {
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LT:
+      c.kind = CharKind::kWord;
+      c.upper = c.letter = true;
+      break;
+    case UTF8PROC_CATEGORY_LL:
+      c.kind = CharKind::kWord;
+      c.lower = c.letter = true;
+      break;
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+      c.kind = CharKind::kWord;
+      c.letter = true;
+      break;
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ME:
+    case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_NO:
+      c.kind = CharKind::kWord;
+      break;
+    case UTF8PROC_CATEGORY_ZS:
+    case UTF8PROC_CATEGORY_ZL:
+    case UTF8PROC_CATEGORY_ZP:
+      c.kind = CharKind::kSpace;
+      break;
+    default:
+      c.kind = CharKind::kPunct;
+  }
+  if (c.kind == CharKind::kWord) c.script = ScriptOf(cp);
+  return c;
+}
+
+// Decodes the character at text[i]. Inlined so that the ASCII path stays in registers.
+[[gnu::always_inline]] inline Char Decode(std::string_view text, size_t i) {
+  const unsigned char b = static_cast<unsigned char>(text[i]);
+  if (b >= 0x80) return DecodeSlow(text, i);
+  const uint8_t info = kAscii.info[b];
+  Char c;
+  c.cp = b;
+  c.kind = static_cast<CharKind>(info & 7);
+  c.upper = (info & 8) != 0;
+  c.lower = (info & 16) != 0;
+  c.letter = (info & 24) != 0;
+  return c;
+}
+
+// Appends the folded form of `c` (case folded, marks stripped) to `out`.
+void AppendFolded(std::string_view text, size_t i, const Char& c, std::string* out) {
+  if (c.cp < 0x80) {
+    char ch = static_cast<char>(c.cp);
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+    out->push_back(ch);
+    return;
+  }
+  utf8proc_int32_t buf[8];
+  int boundclass = 0;
+  const utf8proc_ssize_t n = utf8proc_decompose_char(
+      c.cp, buf, 8,
+      static_cast<utf8proc_option_t>(UTF8PROC_CASEFOLD | UTF8PROC_DECOMPOSE | UTF8PROC_STRIPMARK),
+      &boundclass);
+  if (n < 0 || n > 8) {
+    out->append(text.data() + i, c.len);
+    return;
+  }
+  for (utf8proc_ssize_t k = 0; k < n; ++k) {
+    utf8proc_uint8_t enc[4];
+    const utf8proc_ssize_t m = utf8proc_encode_char(buf[k], enc);
+    out->append(reinterpret_cast<const char*>(enc), static_cast<size_t>(m));
+  }
+}
+
+bool IsSentenceEnd(int32_t cp) {
+  return cp == '.' || cp == '!' || cp == '?' || cp == ':' || cp == ';' || cp == '\n' ||
+         cp == 0x3002 /* 。 */ || cp == 0xFF01 || cp == 0xFF1F;
+}
+
+}  // namespace
+
+uint64_t HashFolded(std::string_view folded) { return XXH3_64bits(folded.data(), folded.size()); }
+
+void Tokenize(std::string_view text, uint16_t segment, TokenBuffer* out) {
+  const size_t n = text.size();
+  out->folded.reserve(out->folded.size() + n);
+  size_t i = 0;
+  bool punct = false;
+  bool sentence = true;
+  while (i < n) {
+    Char c = Decode(text, i);
+    if (c.kind != CharKind::kWord) {
+      if (c.kind != CharKind::kSpace) punct = true;
+      if (IsSentenceEnd(c.cp)) sentence = true;
+      i += c.len;
+      continue;
+    }
+    Token token;
+    token.segment = segment;
+    token.fold_begin = static_cast<uint32_t>(out->folded.size());
+    bool has_upper = false;
+    bool has_lower = false;
+    bool initial_upper = false;
+    bool seen_letter = false;
+    int chars = 0;
+    const Script script = c.script;
+    auto take = [&](const Char& ch, size_t at) {
+      AppendFolded(text, at, ch, &out->folded);
+      if (ch.letter && !seen_letter) {
+        seen_letter = true;
+        initial_upper = ch.upper;
+      }
+      has_upper |= ch.upper;
+      has_lower |= ch.lower;
+      ++chars;
+    };
+    take(c, i);
+    const bool first_is_letter = c.letter;
+    i += c.len;
+    if (script != Script::kHan) {
+      std::string& folded = out->folded;
+      while (i < n) {
+        // Fast path: ASCII letters and digits.
+        const unsigned char b = static_cast<unsigned char>(text[i]);
+        if (b < 0x80 && script == Script::kOther) {
+          const uint8_t info = kAscii.info[b];
+          if ((info & 7) == static_cast<uint8_t>(CharKind::kWord)) {
+            folded.push_back(static_cast<char>((info & 8) ? b + ('a' - 'A') : b));
+            if (!seen_letter && (info & 24)) {
+              seen_letter = true;
+              initial_upper = (info & 8) != 0;
+            }
+            has_upper |= (info & 8) != 0;
+            has_lower |= (info & 16) != 0;
+            ++chars;
+            ++i;
+            continue;
+          }
+        }
+        Char d = Decode(text, i);
+        if (d.kind == CharKind::kWord && d.script == script) {
+          take(d, i);
+          i += d.len;
+          continue;
+        }
+        if (d.kind == CharKind::kApostrophe && i + d.len < n) {
+          Char e = Decode(text, i + d.len);
+          if (e.kind == CharKind::kWord && e.letter && e.script == script) {
+            out->folded.push_back('\'');
+            i += d.len;
+            continue;
+          }
+        }
+        // Dotted abbreviation: single letter, '.', letter, '.' ... ("U.S.", "U.S.S.R.").
+        if (d.cp == '.' && chars == 1 && first_is_letter && c.cp < 0x80 && i + 2 < n &&
+            IsAsciiAlpha(text[i + 1]) && text[i + 2] == '.') {
+          out->folded.push_back('.');
+          ++i;
+          while (i + 1 < n && IsAsciiAlpha(text[i]) && text[i + 1] == '.') {
+            Char l = Decode(text, i);
+            take(l, i);
+            out->folded.push_back('.');
+            i += 2;
+          }
+        }
+        break;
+      }
+    }
+    // Drop a possessive "'s"; note a plural possessive ("Allies'").
+    std::string& f = out->folded;
+    const size_t len = f.size() - token.fold_begin;
+    if (len > 2 && f[f.size() - 2] == '\'' && f.back() == 's') {
+      f.resize(f.size() - 2);
+      token.flags |= kPossessive;
+    } else if (len > 1 && i < n) {
+      const Char d = Decode(text, i);
+      if (d.kind == CharKind::kApostrophe &&
+          (i + d.len >= n || Decode(text, i + d.len).kind != CharKind::kWord)) {
+        token.flags |= kPossessive;  // plural possessive: "allies' "
+      }
+    }
+    token.fold_len = static_cast<uint32_t>(f.size() - token.fold_begin);
+    if (token.fold_len == 0) continue;
+    if (initial_upper) token.flags |= kInitialUpper;
+    if (has_upper && !has_lower) token.flags |= kAllUpper;
+    if (punct) token.flags |= kPunctBefore;
+    if (sentence) token.flags |= kSentenceStart;
+    punct = false;
+    sentence = false;
+    token.hash = HashFolded(out->Folded(token));
+    out->tokens.push_back(token);
+  }
+}
+
+std::string FoldPhrase(std::string_view text) {
+  TokenBuffer buffer;
+  Tokenize(text, 0, &buffer);
+  std::string out;
+  for (const Token& t : buffer.tokens) {
+    if (!out.empty()) out.push_back(' ');
+    out.append(buffer.Folded(t));
+  }
+  return out;
+}
+
+namespace {
+
+bool StartsWithUpper(std::string_view text, size_t i) {
+  if (i >= text.size()) return false;
+  const Char c = Decode(text, i);
+  return c.upper;
+}
+
+// Length of a dash-like separator at text[i] ("—", "–", "--", "-" + space/end), else 0.
+size_t SeparatorAt(std::string_view text, size_t i) {
+  if (i >= text.size()) return 0;
+  if (text[i] == ':') return 1;
+  if (text.substr(i, 3) == "\xE2\x80\x94" || text.substr(i, 3) == "\xE2\x80\x93") return 3;
+  if (text.substr(i, 2) == "--") return 2;
+  if (text[i] == '-' && (i + 1 == text.size() || text[i + 1] == ' ')) return 1;
+  return 0;
+}
+
+}  // namespace
+
+DatelineParts ParseDateline(std::string_view paragraph) {
+  constexpr size_t kMaxPrefix = 80;
+  constexpr int kMaxPlaceWords = 4;
+  size_t i = 0;
+  const size_t n = paragraph.size();
+  while (i < n && (paragraph[i] == ' ' || paragraph[i] == '\t')) ++i;
+  const size_t place_begin = i;
+  int words = 0;
+  while (words < kMaxPlaceWords && StartsWithUpper(paragraph, i)) {
+    ++words;
+    while (i < n) {
+      const Char c = Decode(paragraph, i);
+      if (c.kind == CharKind::kWord || c.kind == CharKind::kApostrophe || c.cp == '.' ||
+          (c.cp == '-' && i + 1 < n && paragraph[i + 1] != '-' && paragraph[i + 1] != ' ')) {
+        i += c.len;
+      } else {
+        break;
+      }
+    }
+    if (i + 1 < n && paragraph[i] == ' ' && StartsWithUpper(paragraph, i + 1) &&
+        words < kMaxPlaceWords) {
+      ++i;  // another capitalised word of the place
+      continue;
+    }
+    break;
+  }
+  if (words == 0) return {};
+  DatelineParts parts;
+  parts.place = paragraph.substr(place_begin, i - place_begin);
+  auto skip_spaces = [&]() {
+    while (i < n && paragraph[i] == ' ') ++i;
+  };
+  // ", Feb 26" / ", Calif., Feb 26" / ", India"
+  if (i < n && paragraph[i] == ',') {
+    const size_t comma = i;
+    ++i;
+    while (i < n && i - comma <= 30 && paragraph[i] != '(' && SeparatorAt(paragraph, i) == 0 &&
+           !(paragraph[i] == ' ' && SeparatorAt(paragraph, i + 1) != 0)) {
+      ++i;
+    }
+    if (i - comma > 30) return {};
+    size_t q_begin = comma + 1;
+    size_t q_end = i;
+    while (q_begin < q_end && paragraph[q_begin] == ' ') ++q_begin;
+    while (q_end > q_begin && paragraph[q_end - 1] == ' ') --q_end;
+    parts.qualifier = paragraph.substr(q_begin, q_end - q_begin);
+  }
+  skip_spaces();
+  // "(AP)", "(Reuters)"
+  if (i < n && paragraph[i] == '(') {
+    const size_t close = paragraph.find(')', i);
+    if (close == std::string_view::npos || close - i > 24) return {};
+    i = close + 1;
+  }
+  skip_spaces();
+  if (i > kMaxPrefix) return {};
+  if (i < n) {
+    const size_t separator = SeparatorAt(paragraph, i);
+    if (separator == 0) return {};
+    i += separator;
+  }
+  parts.end = i;  // a bare dateline ("PARIS (AP)") or place ends the text
+  return parts;
+}
+
+std::string_view ExtractDatelinePlace(std::string_view paragraph) {
+  return ParseDateline(paragraph).place;
+}
+
+}  // namespace newsflow::tag::internal
