@@ -47,6 +47,14 @@ InputFormat FormatFromExtension(const std::string& path) {
   return InputFormat::kSeedText;
 }
 
+bool IsArticleFile(const fs::path& path) {
+  static const char* const kExtensions[] = {".txt", ".text", ".jsonl", ".ndjson", ".json",
+                                            ".html", ".htm"};
+  const std::string extension = absl::AsciiStrToLower(path.extension().string());
+  return std::any_of(std::begin(kExtensions), std::end(kExtensions),
+                     [&](const char* known) { return extension == known; });
+}
+
 // Stdin has no name to go by: look at the first non-blank byte.
 InputFormat SniffFormat(std::istream& in) {
   while (in.good()) {
@@ -211,7 +219,9 @@ void ArticleReader::ReadPath(const std::string& path) {
         if (it->is_directory()) it.disable_recursion_pending();
         continue;
       }
-      if (it->is_regular_file()) files.push_back(it->path().string());
+      // Inside directories only article files count; READMEs, licences and the like are not
+      // input (a named file is always read, whatever its extension).
+      if (it->is_regular_file() && IsArticleFile(it->path())) files.push_back(it->path().string());
     }
     if (error) {
       Reject(path, 0, v1::DeadLetter::MALFORMED_INPUT,

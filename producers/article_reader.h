@@ -63,7 +63,8 @@ class ArticleReader {
 
   ArticleReader(ReaderOptions options, ArticleCallback on_article, BadRecordCallback on_bad);
 
-  // Reads a file, a directory (recursively, in sorted order, hidden files skipped) or "-"
+  // Reads a file, a directory (recursively, in sorted order; hidden files and files without
+  // an article extension — .txt .text .jsonl .ndjson .json .html .htm — skipped) or "-"
   // (stdin). Unreadable paths are reported as bad records.
   void ReadPath(const std::string& path);
 

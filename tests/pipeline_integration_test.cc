@@ -100,7 +100,7 @@ TEST_F(BrokerTest, SeedArticleIsEnrichedAndItsCopiesAreFlaggedAsDuplicates) {
   ASSERT_EQ(produced.exit_code, 0) << produced.err;
   std::vector<v1::EnrichedArticle> out = WaitForEnriched(1);
   ASSERT_EQ(out.size(), 1u) << processor.Log();
-  const v1::EnrichedArticle& seed = out[0];
+  const v1::EnrichedArticle seed = out[0];  // a copy: `out` is reassigned below
   EXPECT_EQ(seed.dedup().status(), v1::DedupVerdict::UNIQUE);
   EXPECT_THAT(Countries(seed), ::testing::IsSupersetOf({"UA", "RU", "FR"}));
   EXPECT_THAT(Topics(seed), Contains(::testing::AnyOf("medtop:16000000", "medtop:11000000")));
@@ -110,6 +110,7 @@ TEST_F(BrokerTest, SeedArticleIsEnrichedAndItsCopiesAreFlaggedAsDuplicates) {
       {"id", "republished-copy"},
       {"url", "https://outlet.example.com/world/allies-guarantees"},
       {"source", "Example Outlet"},
+      {"published_at", "2026-01-07T14:30:00Z"},
       {"title", "Allies Near Deal On Security Guarantees For Kyiv"},
       {"body", SeedBody() + "\n\nRead more world news on our website. Follow us on social "
                             "media and subscribe to our daily newsletter. (c) Example Outlet."}};
@@ -125,6 +126,7 @@ TEST_F(BrokerTest, SeedArticleIsEnrichedAndItsCopiesAreFlaggedAsDuplicates) {
   // 3. The identical text again (another outlet, another headline).
   nlohmann::json identical = {{"id", "identical-copy"},
                               {"source", "Third Outlet"},
+                              {"published_at", "Wed, 07 Jan 2026 16:00:00 +0000"},
                               {"title", "Ukraine's allies report progress"},
                               {"body", SeedBody()}};
   produced = RunNewsflow(absl::StrCat("produce ", TopicFlags(), " ",

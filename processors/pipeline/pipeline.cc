@@ -1,5 +1,6 @@
 #include "processors/pipeline/pipeline.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -56,6 +57,16 @@ void FillNormalized(const normalize::NormalizedArticle& n, v1::EnrichedArticle* 
   out->set_char_count(n.char_count);
 }
 
+// Dedup windows run on event time: the publication time, else the ingest time. A
+// publication time far in the future is a feed error; left alone it would advance the
+// window and evict everything indexed, so it is capped at ingest time plus a day.
+int64_t EventTimeMs(int64_t published_ms, int64_t ingested_ms) {
+  constexpr int64_t kMaxFutureSkewMs = 24LL * 3600 * 1000;
+  if (published_ms <= 0) return ingested_ms;
+  if (ingested_ms > 0) return std::min(published_ms, ingested_ms + kMaxFutureSkewMs);
+  return published_ms;
+}
+
 }  // namespace
 
 absl::Status PipelineOptions::Validate() const {
@@ -106,8 +117,7 @@ PipelineOutcome Pipeline::Process(const v1::RawArticle& raw, const RecordOrigin&
   dedupe_input.id = normalized->id;
   dedupe_input.canonical_url = normalized->canonical_url;
   dedupe_input.matching_text = normalized->matching_text;
-  dedupe_input.event_time_ms =
-      normalized->published_at_unix_ms > 0 ? normalized->published_at_unix_ms : raw.ingested_at_ms();
+  dedupe_input.event_time_ms = EventTimeMs(normalized->published_at_unix_ms, raw.ingested_at_ms());
   dedupe::DedupeResult verdict = deduper_->Process(dedupe_input);
   const int64_t deduped_us = MonotonicMicros();
 

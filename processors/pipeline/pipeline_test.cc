@@ -110,5 +110,19 @@ TEST(Pipeline, RecordsStageTimingsAndProvenance) {
   EXPECT_GE(outcome.article.provenance().timings_us().normalize(), 0);
 }
 
+TEST(Pipeline, FutureDatedArticleDoesNotFlushTheDedupWindow) {
+  auto pipeline = MakePipeline();
+  v1::RawArticle first = Article("first", "Original", kBody);
+  first.set_ingested_at_ms(1'767'800'000'000);  // 2026-01-07
+  ASSERT_THAT(pipeline->Process(first, {}).status, IsOk());
+  v1::RawArticle bogus = Article("bogus", "Unrelated", "A short unrelated note about the weather.");
+  bogus.set_published_at("2099-01-01");
+  bogus.set_ingested_at_ms(1'767'800'060'000);
+  ASSERT_THAT(pipeline->Process(bogus, {}).status, IsOk());
+  v1::RawArticle copy = Article("copy", "Copy", kBody);
+  copy.set_ingested_at_ms(1'767'800'120'000);
+  EXPECT_EQ(pipeline->Process(copy, {}).article.dedup().status(), v1::DedupVerdict::EXACT_DUPLICATE);
+}
+
 }  // namespace
 }  // namespace newsflow::pipeline
