@@ -20,6 +20,10 @@ struct NormalizeOptions {
   size_t max_text_bytes = 2 * 1024 * 1024;
   // Below this CLD2 confidence the language is reported as "und". Default 0.5.
   double min_language_confidence = 0.5;
+  // At most this many bytes of title + body text (cut at a word) go to CLD2, which costs
+  // ~18 us per KiB, the largest cost of plain-text normalization. On the trafilatura pages
+  // 1 KiB agrees with whole-text detection on 99.6% of pages. 0 = all text. Default 1024.
+  size_t language_sample_bytes = 1024;
 
   absl::Status Validate() const;
 };
@@ -53,6 +57,12 @@ struct NormalizedArticle {
   int32_t word_count = 0;  // words in the body
   int32_t char_count = 0;  // code points in the body
   int32_t invalid_utf8_replaced = 0;
+  // Where the body came from: "text" (RawArticle.body) or "html" (RawArticle.html, or a
+  // body that is an HTML fragment).
+  std::string content_format;
+  // Character set the HTML bytes were decoded from ("utf-8", "windows-1252", ...);
+  // empty for plain text.
+  std::string charset;
 
   // Body paragraphs joined by "\n\n".
   std::string Body() const;

@@ -1,0 +1,162 @@
+// MatchingForm: the folded text dedupe shingles (NFKC, case fold, accents stripped,
+// everything but letters and digits turned into single spaces).
+#include <utf8proc.h>
+
+#include <array>
+#include <vector>
+
+#include "processors/normalize/normalize.h"
+#include "processors/normalize/text.h"
+
+namespace newsflow::normalize {
+namespace internal {
+namespace {
+
+constexpr utf8proc_option_t kFoldOptions = static_cast<utf8proc_option_t>(
+    UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
+    UTF8PROC_STRIPMARK | UTF8PROC_IGNORE);
+
+// ASCII: lower-case letter or digit to keep, 0 for "becomes a space".
+constexpr std::array<char, 128> MakeAsciiFold() {
+  std::array<char, 128> fold{};
+  for (int c = 0; c < 128; ++c) {
+    if (c >= 'a' && c <= 'z') fold[c] = static_cast<char>(c);
+    if (c >= 'A' && c <= 'Z') fold[c] = static_cast<char>(c - 'A' + 'a');
+    if (c >= '0' && c <= '9') fold[c] = static_cast<char>(c);
+  }
+  return fold;
+}
+constexpr std::array<char, 128> kAsciiFold = MakeAsciiFold();
+
+bool IsLetterOrNumber(utf8proc_int32_t cp) {
+  switch (utf8proc_category(cp)) {
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_NO:
+      return true;
+    default:
+      return false;
+  }
+}
+
+class Folder {
+ public:
+  explicit Folder(std::string* out) : out_(out), pending_space_(!out->empty()) {}
+
+  void Fold(std::string_view text) {
+    const char* p = text.data();
+    const char* const end = p + text.size();
+    // ASCII output never exceeds input + 1 byte (a separator): write it straight into a
+    // buffer sized for that; non-ASCII runs go through utf8proc and append.
+    size_t pos = out_->size();
+    out_->resize(pos + static_cast<size_t>(end - p) + 1);
+    char* d = out_->data();
+    while (p < end) {
+      unsigned char c = static_cast<unsigned char>(*p);
+      if (c < 0x80) {
+        char folded = kAsciiFold[c];
+        if (folded != 0) {
+          if (pending_space_ && pos > 0 && d[pos - 1] != ' ') d[pos++] = ' ';
+          pending_space_ = false;
+          d[pos++] = folded;
+          ++p;
+          // the rest of the word
+          while (p < end && static_cast<unsigned char>(*p) < 0x80 &&
+                 (folded = kAsciiFold[static_cast<unsigned char>(*p)]) != 0) {
+            d[pos++] = folded;
+            ++p;
+          }
+        } else {
+          pending_space_ = true;
+          ++p;
+        }
+        continue;
+      }
+      // A run of non-ASCII characters goes through utf8proc in one call.
+      const char* q = p;
+      while (q < end && static_cast<unsigned char>(*q) >= 0x80) ++q;
+      out_->resize(pos);
+      FoldNonAscii(std::string_view(p, static_cast<size_t>(q - p)));
+      p = q;
+      pos = out_->size();
+      out_->resize(pos + static_cast<size_t>(end - p) + 1);
+      d = out_->data();
+    }
+    out_->resize(pos);
+  }
+
+ private:
+  void EmitSpaceIfPending() {
+    if (pending_space_ && !out_->empty() && out_->back() != ' ') out_->push_back(' ');
+    pending_space_ = false;
+  }
+
+  void FoldNonAscii(std::string_view run) {
+    thread_local std::vector<utf8proc_int32_t> buffer;
+    if (buffer.size() < run.size() * 2 + 16) buffer.resize(run.size() * 2 + 16);
+    const auto* src = reinterpret_cast<const utf8proc_uint8_t*>(run.data());
+    utf8proc_ssize_t n = utf8proc_decompose(src, static_cast<utf8proc_ssize_t>(run.size()),
+                                            buffer.data(),
+                                            static_cast<utf8proc_ssize_t>(buffer.size()),
+                                            kFoldOptions);
+    if (n > static_cast<utf8proc_ssize_t>(buffer.size())) {
+      buffer.resize(static_cast<size_t>(n));
+      n = utf8proc_decompose(src, static_cast<utf8proc_ssize_t>(run.size()), buffer.data(), n,
+                             kFoldOptions);
+    }
+    if (n < 0) {  // invalid UTF-8: cannot happen after repair; treat as a separator
+      pending_space_ = true;
+      return;
+    }
+    n = utf8proc_normalize_utf32(buffer.data(), n, kFoldOptions);
+    if (n < 0) {
+      pending_space_ = true;
+      return;
+    }
+    for (utf8proc_ssize_t i = 0; i < n; ++i) {
+      utf8proc_int32_t cp = buffer[static_cast<size_t>(i)];
+      if (cp < 0x80) {
+        char folded = kAsciiFold[static_cast<size_t>(cp)];
+        if (folded != 0) {
+          EmitSpaceIfPending();
+          out_->push_back(folded);
+        } else {
+          pending_space_ = true;
+        }
+      } else if (IsLetterOrNumber(cp)) {
+        EmitSpaceIfPending();
+        AppendUtf8(static_cast<char32_t>(cp), out_);
+      } else {
+        pending_space_ = true;
+      }
+    }
+  }
+
+  std::string* out_;
+  bool pending_space_;
+};
+
+}  // namespace
+
+void AppendMatchingForm(std::string_view text, std::string* out) {
+  Folder folder(out);
+  folder.Fold(text);
+  // A separator that ended the text is not kept: the output never ends with a space.
+  if (!out->empty() && out->back() == ' ') out->pop_back();
+}
+
+}  // namespace internal
+
+std::string MatchingForm(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  internal::AppendMatchingForm(text, &out);
+  return out;
+}
+
+}  // namespace newsflow::normalize

@@ -1,0 +1,247 @@
+// Developer tool: runs the normalizer over labelled shared data and prints what it found.
+//
+//   normalize_eval extraction <trafilatura-eval dir> [limit]
+//       Main-text extraction score on trafilatura's benchmark (snippets that must / must not
+//       appear in the body), as precision / recall / F1, plus throughput.
+//   normalize_eval languages <trafilatura-eval dir> [limit]
+//       How often language detection on a sample of 512 / 1024 / 2048 bytes agrees with
+//       detection on the whole text (justifies NormalizeOptions::language_sample_bytes).
+//   normalize_eval page <file.html[.gz]>
+//       Everything the normalizer makes of one page.
+//   normalize_eval jsonl <file.jsonl> [limit]
+//       One line per article of a JSON Lines corpus (news_cluster, reuters21578, basil):
+//       dateline, byline, captions, sub-headings, language, first paragraph.
+#include <zlib.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "processors/normalize/normalize.h"
+
+namespace {
+
+using newsflow::normalize::NormalizedArticle;
+using newsflow::normalize::Normalizer;
+
+bool ReadGzip(const std::filesystem::path& path, std::string* out) {
+  gzFile f = gzopen(path.c_str(), "rb");
+  if (f == nullptr) return false;
+  char buffer[1 << 16];
+  int n;
+  out->clear();
+  while ((n = gzread(f, buffer, sizeof(buffer))) > 0) out->append(buffer, static_cast<size_t>(n));
+  gzclose(f);
+  return n == 0;
+}
+
+std::string Str(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// Collapses whitespace so that snippets match across line breaks.
+std::string Squash(const std::string& s) {
+  std::string out;
+  bool space = false;
+  for (char c : s) {
+    if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
+      space = true;
+      continue;
+    }
+    if (space && !out.empty()) out.push_back(' ');
+    space = false;
+    out.push_back(c);
+  }
+  return out;
+}
+
+int Extraction(const std::filesystem::path& dir, size_t limit, bool verbose) {
+  std::ifstream in(dir / "evaldata.json");
+  nlohmann::json eval = nlohmann::json::parse(in, nullptr, false);
+  if (eval.is_discarded()) {
+    std::cerr << "cannot read " << (dir / "evaldata.json") << "\n";
+    return 1;
+  }
+  Normalizer normalizer({});
+  size_t pages = 0, failed = 0, tp = 0, fn = 0, fp = 0, tn = 0, bytes = 0;
+  double seconds = 0;
+  for (auto& [url, entry] : eval.items()) {
+    if (limit != 0 && pages >= limit) break;
+    std::string html;
+    if (!ReadGzip(dir / "html" / (Str(entry, "file") + ".gz"), &html)) continue;
+    ++pages;
+    newsflow::v1::RawArticle raw;
+    raw.set_id(Str(entry, "file"));
+    if (url.rfind("http", 0) == 0) raw.set_url(url);
+    raw.set_html(html);
+    auto start = std::chrono::steady_clock::now();
+    auto result = normalizer.Normalize(raw);
+    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    bytes += html.size();
+    std::string text;
+    if (result.ok()) {
+      text = Squash(result->title + "\n" + result->Body() + "\n" +
+                    [&] {
+                      std::string extra;
+                      for (const auto& s : result->subheadings) extra += s + "\n";
+                      for (const auto& s : result->captions) extra += s + "\n";
+                      return extra;
+                    }());
+    } else {
+      ++failed;
+      if (verbose) std::cout << "FAIL " << raw.id() << ": " << result.status() << "\n";
+    }
+    size_t page_fn = 0, page_fp = 0;
+    for (const auto& s : entry.value("with", nlohmann::json::array())) {
+      if (!s.is_string()) continue;
+      bool found = text.find(Squash(s.get<std::string>())) != std::string::npos;
+      found ? ++tp : (++fn, ++page_fn);
+    }
+    for (const auto& s : entry.value("without", nlohmann::json::array())) {
+      if (!s.is_string()) continue;
+      bool found = text.find(Squash(s.get<std::string>())) != std::string::npos;
+      found ? (++fp, ++page_fp) : ++tn;
+    }
+    if (verbose && (page_fn > 0 || page_fp > 0)) {
+      std::cout << raw.id() << " missed=" << page_fn << " boilerplate=" << page_fp
+                << " paragraphs=" << (result.ok() ? result->paragraphs.size() : 0) << "\n";
+    }
+  }
+  double precision = tp + fp == 0 ? 0 : static_cast<double>(tp) / static_cast<double>(tp + fp);
+  double recall = tp + fn == 0 ? 0 : static_cast<double>(tp) / static_cast<double>(tp + fn);
+  double f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
+  std::printf("pages %zu, rejected %zu\nprecision %.3f recall %.3f F1 %.3f (tp %zu fn %zu fp %zu tn %zu)\n",
+              pages, failed, precision, recall, f1, tp, fn, fp, tn);
+  std::printf("throughput %.1f MB/s (%.1f MB in %.2f s)\n", bytes / seconds / 1e6, bytes / 1e6,
+              seconds);
+  return 0;
+}
+
+int Languages(const std::filesystem::path& dir, size_t limit) {
+  std::ifstream in(dir / "evaldata.json");
+  nlohmann::json eval = nlohmann::json::parse(in, nullptr, false);
+  if (eval.is_discarded()) return 1;
+  const size_t samples[] = {512, 1024, 2048};
+  std::vector<Normalizer> normalizers;
+  for (size_t bytes : {size_t{0}, samples[0], samples[1], samples[2]}) {
+    newsflow::normalize::NormalizeOptions options;
+    options.language_sample_bytes = bytes;
+    normalizers.emplace_back(options);
+  }
+  size_t pages = 0, agree[3] = {0, 0, 0};
+  for (auto& [url, entry] : eval.items()) {
+    if (limit != 0 && pages >= limit) break;
+    std::string html;
+    if (!ReadGzip(dir / "html" / (Str(entry, "file") + ".gz"), &html)) continue;
+    newsflow::v1::RawArticle raw;
+    raw.set_id(Str(entry, "file"));
+    raw.set_html(html);
+    auto full = normalizers[0].Normalize(raw);
+    if (!full.ok()) continue;
+    ++pages;
+    for (int i = 0; i < 3; ++i) {
+      auto sampled = normalizers[static_cast<size_t>(i) + 1].Normalize(raw);
+      if (sampled.ok() && sampled->language == full->language) ++agree[i];
+    }
+  }
+  for (int i = 0; i < 3; ++i) {
+    std::printf("sample %zu bytes: same language as whole text on %zu of %zu pages (%.1f%%)\n",
+                samples[i], agree[i], pages, 100.0 * static_cast<double>(agree[i]) / static_cast<double>(pages));
+  }
+  return 0;
+}
+
+int Page(const std::filesystem::path& path) {
+  std::string html;
+  if (path.extension() == ".gz") {
+    if (!ReadGzip(path, &html)) return 1;
+  } else {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    html = ss.str();
+  }
+  newsflow::v1::RawArticle raw;
+  raw.set_id(path.filename().string());
+  raw.set_html(html);
+  Normalizer normalizer({});
+  auto result = normalizer.Normalize(raw);
+  if (!result.ok()) {
+    std::cout << result.status() << "\n";
+    return 1;
+  }
+  const NormalizedArticle& a = *result;
+  std::cout << "title: " << a.title << "\ncharset: " << a.charset << "\nlanguage: " << a.language
+            << " " << a.language_confidence << "\npublished: " << a.published_at << " ("
+            << a.published_at_original << ")\ncanonical: " << a.canonical_url
+            << "\nbyline: " << a.byline << "\ndateline: " << a.dateline.text << "\n";
+  for (const auto& c : a.captions) std::cout << "caption: " << c << "\n";
+  for (const auto& h : a.subheadings) std::cout << "subheading: " << h << "\n";
+  for (const auto& p : a.paragraphs) std::cout << "\n" << p << "\n";
+  return 0;
+}
+
+int Jsonl(const std::string& path, size_t limit) {
+  std::ifstream in(path);
+  std::string line;
+  Normalizer normalizer({});
+  size_t n = 0;
+  while (std::getline(in, line) && (limit == 0 || n < limit)) {
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+    if (!j.is_object()) continue;
+    ++n;
+    newsflow::v1::RawArticle raw;
+    raw.set_id(j.contains("id") && j["id"].is_string() ? Str(j, "id") : std::to_string(n));
+    raw.set_url(Str(j, "url"));
+    raw.set_title(Str(j, "title"));
+    std::string body = Str(j, "body");
+    if (body.empty()) body = Str(j, "text");
+    raw.set_body(body);
+    raw.set_published_at(Str(j, "published_at").empty() ? Str(j, "date_publish")
+                                                        : Str(j, "published_at"));
+    if (!Str(j, "dateline").empty()) (*raw.mutable_attributes())["dateline"] = Str(j, "dateline");
+    auto result = normalizer.Normalize(raw);
+    if (!result.ok()) {
+      std::cout << raw.id() << "\tERROR " << result.status() << "\n";
+      continue;
+    }
+    const NormalizedArticle& a = *result;
+    std::cout << a.id << "\tlang=" << a.language << "\tdate=" << a.published_at << "\tdl=["
+              << a.dateline.text << "|" << a.dateline.place << "|" << a.dateline.agency
+              << "]\tby=[" << a.byline << "]\tcap=" << a.captions.size();
+    for (const auto& c : a.captions) std::cout << " {" << c.substr(0, 60) << "}";
+    std::cout << "\tsub=" << a.subheadings.size();
+    for (const auto& s : a.subheadings) std::cout << " {" << s << "}";
+    std::cout << "\tp=" << a.paragraphs.size() << "\tfirst=" << a.paragraphs[0].substr(0, 70)
+              << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::cerr << "usage: normalize_eval extraction <trafilatura-eval dir> [limit] [-v]\n"
+                 "       normalize_eval jsonl <file.jsonl> [limit]\n";
+    return 2;
+  }
+  std::string mode = argv[1];
+  size_t limit = argc > 3 ? std::strtoul(argv[3], nullptr, 10) : 0;
+  bool verbose = argc > 4 && std::string(argv[4]) == "-v";
+  if (mode == "extraction") return Extraction(argv[2], limit, verbose);
+  if (mode == "jsonl") return Jsonl(argv[2], limit);
+  if (mode == "languages") return Languages(argv[2], limit);
+  if (mode == "page") return Page(argv[2]);
+  std::cerr << "unknown mode " << mode << "\n";
+  return 2;
+}

@@ -1,0 +1,68 @@
+// Small ASCII string helpers on std::string_view (Debian's Abseil has its own string_view
+// type, so its StartsWith/StrContains/... do not take std::string_view).
+#ifndef NEWSFLOW_PROCESSORS_NORMALIZE_STRING_UTIL_H_
+#define NEWSFLOW_PROCESSORS_NORMALIZE_STRING_UTIL_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace newsflow::normalize::internal {
+
+inline char AsciiLowerChar(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+inline std::string AsciiLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = AsciiLowerChar(c);
+  return out;
+}
+
+inline bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
+}
+
+inline bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+inline bool Contains(std::string_view s, std::string_view needle) {
+  return s.find(needle) != std::string_view::npos;
+}
+
+inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (AsciiLowerChar(a[i]) != AsciiLowerChar(b[i])) return false;
+  }
+  return true;
+}
+
+inline bool IsAsciiWhitespace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+inline std::string_view StripWhitespace(std::string_view s) {
+  size_t b = 0, e = s.size();
+  while (b < e && IsAsciiWhitespace(s[b])) ++b;
+  while (e > b && IsAsciiWhitespace(s[e - 1])) --e;
+  return s.substr(b, e - b);
+}
+
+// Pieces of `s` between occurrences of `sep` (empty pieces included).
+inline std::vector<std::string_view> SplitView(std::string_view s, char sep) {
+  std::vector<std::string_view> pieces;
+  size_t start = 0;
+  while (true) {
+    size_t end = s.find(sep, start);
+    if (end == std::string_view::npos) {
+      pieces.push_back(s.substr(start));
+      return pieces;
+    }
+    pieces.push_back(s.substr(start, end - start));
+    start = end + 1;
+  }
+}
+
+}  // namespace newsflow::normalize::internal
+
+#endif  // NEWSFLOW_PROCESSORS_NORMALIZE_STRING_UTIL_H_
