@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -20,6 +21,7 @@
 #include "kafka/client.h"
 #include "kafka/topics.h"
 #include "processors/pipeline/pipeline.h"
+#include "processors/tag/topic_model.h"
 #include "processors/service/processor_service.h"
 #include "producers/article_reader.h"
 #include "producers/publisher.h"
@@ -128,6 +130,16 @@ void RegisterPipelineFlags(CLI::App* app, pipeline::PipelineOptions* options,
                   "Gazetteer TSV (default: the one built into the binary)");
   app->add_option("--topic-lexicon", options->tag.topic_lexicon_path,
                   "Topic lexicon TSV (default: the one built into the binary)");
+  app->add_option("--topic-model", options->tag.topic_model_path,
+                  "Topic model made by 'newsflow train' (e.g. "
+                  "data/models/reuters21578-topics-v1.bin); default: lexicon only");
+  app->add_option("--topic-model-weight", options->tag.topic_model_weight,
+                  "Weight of the model in IPTC topic scores (labels outside IPTC are "
+                  "reported as they are)")
+      ->capture_default_str();
+  app->add_option("--topic-model-threshold", options->tag.topic_model_options.min_probability,
+                  "Model labels at or above this probability are reported")
+      ->capture_default_str();
 }
 
 int Fail(const absl::Status& status, const std::string& command) {
@@ -522,6 +534,95 @@ struct TopicsCommand {
   int exit_code = kExitOk;
 };
 
+// `newsflow train`: a fastText topic model from labelled JSON Lines, any taxonomy.
+struct TrainCommand {
+  std::string input;
+  std::string output;
+  std::string labels_field = "topics";
+  std::string label_prefix;
+  tag::TopicModelTrainOptions train;
+
+  void Register(CLI::App* parent) {
+    CLI::App* app = parent->add_subcommand(
+        "train",
+        "Train a topic model (fastText, multi-label) from JSON Lines with title, body (or "
+        "text), optional dateline, and a labels field; load it with --topic-model. The same "
+        "input and options give the same file (one training thread).");
+    app->add_option("--input,-i", input, "JSON Lines file")->required();
+    app->add_option("--output,-o", output, "Model file to write")->required();
+    app->add_option("--labels-field", labels_field,
+                    "Field holding the labels (an array of strings, or a string)")
+        ->capture_default_str();
+    app->add_option("--label-prefix", label_prefix,
+                    "Prefix making labels topic codes, e.g. 'reuters:' (IPTC qcodes need none)");
+    app->add_option("--epochs", train.epochs, "Passes over the data")->capture_default_str();
+    app->add_option("--lr", train.learning_rate, "Learning rate")->capture_default_str();
+    app->add_option("--dim", train.dim, "Embedding dimensions")->capture_default_str();
+    app->add_option("--word-ngrams", train.word_ngrams, "Word n-grams")->capture_default_str();
+    app->add_option("--min-count", train.min_count, "Minimum word count")->capture_default_str();
+    app->add_option("--buckets", train.buckets, "Hash buckets for word n-grams")
+        ->capture_default_str();
+    app->add_option("--quantize", train.quantize, "Product-quantize (smaller file)")
+        ->capture_default_str();
+    app->add_option("--seed", train.seed, "Random seed")->capture_default_str();
+    app->callback([this] { exit_code = Run(); });
+  }
+
+  int Run() {
+    std::ifstream in(input);
+    if (!in) return Fail(absl::NotFoundError("cannot read " + input), "train");
+    normalize::Normalizer normalizer{normalize::NormalizeOptions()};
+    std::vector<tag::TrainingExample> examples;
+    std::string line;
+    int64_t line_number = 0, skipped = 0;
+    while (std::getline(in, line)) {
+      ++line_number;
+      if (line.empty()) continue;
+      const nlohmann::json object = nlohmann::json::parse(line, nullptr, false);
+      if (!object.is_object()) {
+        return Fail(absl::InvalidArgumentError(absl::StrCat(input, ":", line_number,
+                                                            ": not a JSON object")),
+                    "train");
+      }
+      auto text = [&](const char* name) {
+        auto it = object.find(name);
+        return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+      };
+      tag::TrainingExample example;
+      auto labels = object.find(labels_field);
+      if (labels != object.end() && labels->is_string()) {
+        example.labels.push_back(label_prefix + labels->get<std::string>());
+      } else if (labels != object.end() && labels->is_array()) {
+        for (const auto& label : *labels) {
+          if (label.is_string()) example.labels.push_back(label_prefix + label.get<std::string>());
+        }
+      }
+      v1::RawArticle raw;
+      raw.set_id(text("id").empty() ? absl::StrCat("line-", line_number) : text("id"));
+      raw.set_title(text("title"));
+      const std::string body = text("body").empty() ? text("text") : text("body");
+      // A separate dateline field (Reuters) opens the body, as in wire copy.
+      raw.set_body(text("dateline").empty() ? body : absl::StrCat(text("dateline"), " ", body));
+      absl::StatusOr<normalize::NormalizedArticle> n = normalizer.Normalize(raw);
+      if (example.labels.empty() || !n.ok()) {
+        ++skipped;
+        continue;
+      }
+      example.input.title = n->title;
+      example.input.paragraphs = n->paragraphs;
+      example.input.dateline_place = n->dateline.place;
+      example.input.language = n->language;
+      examples.push_back(std::move(example));
+    }
+    if (auto s = tag::TrainTopicModel(examples, train, output); !s.ok()) return Fail(s, "train");
+    std::cerr << "newsflow train: " << examples.size() << " examples (" << skipped
+              << " without labels or text skipped) -> " << output << "\n";
+    return kExitOk;
+  }
+
+  int exit_code = kExitOk;
+};
+
 int Main(int argc, char** argv) {
   CLI::App app{
       "newsflow " NEWSFLOW_VERSION
@@ -539,11 +640,13 @@ int Main(int argc, char** argv) {
   BatchCommand batch;
   ConsumeCommand consume;
   TopicsCommand topics;
+  TrainCommand train;
   produce.Register(&app);
   process.Register(&app);
   batch.Register(&app);
   consume.Register(&app);
   topics.Register(&app);
+  train.Register(&app);
 
   InstallSignalHandlers();
   try {
@@ -553,7 +656,7 @@ int Main(int argc, char** argv) {
     return code == 0 ? kExitOk : kExitUsage;
   }
   for (int code : {produce.exit_code, process.exit_code, batch.exit_code, consume.exit_code,
-                   topics.exit_code}) {
+                   topics.exit_code, train.exit_code}) {
     if (code != kExitOk) return code;
   }
   return kExitOk;

@@ -15,6 +15,7 @@
 #include "processors/tag/phrase_table.h"
 #include "processors/tag/text_scan.h"
 #include "processors/tag/topic_lexicon.h"
+#include "processors/tag/topic_model.h"
 
 namespace newsflow::tag {
 namespace {
@@ -189,6 +190,8 @@ class TaggerImpl final : public Tagger {
   int DatelineCountry(Scratch& s, const internal::DatelineParts& dateline) const;
   void ScoreRegions(Scratch& s, int dateline_country, bool usga_anywhere, TagResult* result) const;
   void ScoreTopics(Scratch& s, TagResult* result) const;
+  // Appends the model's labels outside the IPTC lexicon, best first.
+  void AppendModelLabels(std::vector<TopicTag>* foreign, TagResult* result) const;
 
   TaggerOptions options_;
   Gazetteer gazetteer_;
@@ -487,13 +490,17 @@ TagResult TaggerImpl::Tag(const TagInput& input) const {
   // The model runs first: it may use a Tagger itself, and the scratch is per thread.
   std::vector<TopicTag> predictions;
   if (options_.topic_model != nullptr) options_.topic_model->Predict(input, &predictions);
+  std::vector<TopicTag> foreign;  // model labels that are not IPTC topics
 
   thread_local Scratch scratch;
   Scratch& s = scratch;
   s.Prepare(gazetteer_.countries().size(), lexicon_.topics().size(), lexicon_.num_phrases());
   for (const TopicTag& p : predictions) {
     const int t = lexicon_.TopicIndex(p.code);
-    if (t < 0) continue;
+    if (t < 0) {
+      foreign.push_back(p);
+      continue;
+    }
     s.TouchTopic(t);
     s.topic_model[t] = std::max(s.topic_model[t], std::clamp(p.score, 0.0f, 1.0f));
   }
@@ -545,7 +552,21 @@ TagResult TaggerImpl::Tag(const TagInput& input) const {
   ScoreRegions(s, dateline_country, usga_anywhere, &result);
   ScoreTopics(s, &result);
   s.Reset();
+  if (!foreign.empty()) AppendModelLabels(&foreign, &result);
   return result;
+}
+
+void TaggerImpl::AppendModelLabels(std::vector<TopicTag>* foreign, TagResult* result) const {
+  std::sort(foreign->begin(), foreign->end(), [](const TopicTag& a, const TopicTag& b) {
+    if (a.score != b.score) return a.score > b.score;
+    return a.code < b.code;
+  });
+  const size_t keep = std::min(foreign->size(), static_cast<size_t>(options_.max_model_topics));
+  for (size_t k = 0; k < keep; ++k) {
+    TopicTag& tag = (*foreign)[k];
+    tag.score = std::clamp(tag.score, 0.0f, 1.0f);
+    result->topics.push_back(std::move(tag));
+  }
 }
 
 }  // namespace
@@ -578,6 +599,20 @@ absl::Status TaggerOptions::Validate() const {
   if (!(topic_model_weight >= 0 && topic_model_weight <= 1)) {
     return absl::InvalidArgumentError("topic_model_weight must be in [0, 1]");
   }
+  if (topic_model != nullptr && !topic_model_path.empty()) {
+    return absl::InvalidArgumentError("give topic_model or topic_model_path, not both");
+  }
+  if (absl::Status status = topic_model_options.Validate(); !status.ok()) return status;
+  if (max_model_topics < 0) return absl::InvalidArgumentError("max_model_topics must be >= 0");
+  return absl::OkStatus();
+}
+
+absl::Status TopicModelOptions::Validate() const {
+  if (!(min_probability >= 0 && min_probability <= 1))
+    return absl::InvalidArgumentError("topic model min_probability must be in [0, 1]");
+  if (!(top_min_probability >= 0 && top_min_probability <= 1))
+    return absl::InvalidArgumentError("topic model top_min_probability must be in [0, 1]");
+  if (max_labels < 0) return absl::InvalidArgumentError("topic model max_labels must be >= 0");
   return absl::OkStatus();
 }
 
@@ -592,8 +627,16 @@ absl::StatusOr<std::unique_ptr<Tagger>> Tagger::Create(const TaggerOptions& opti
   if (!lexicon_text.ok()) return lexicon_text.status();
   absl::StatusOr<TopicLexicon> lexicon = TopicLexicon::Parse(*lexicon_text);
   if (!lexicon.ok()) return lexicon.status();
+  TaggerOptions resolved = options;
+  if (!options.topic_model_path.empty()) {
+    absl::StatusOr<std::unique_ptr<TopicModel>> model =
+        LoadTopicModel(options.topic_model_path, options.topic_model_options);
+    if (!model.ok()) return model.status();
+    resolved.topic_model = std::shared_ptr<const TopicModel>(*std::move(model));
+    resolved.topic_model_path.clear();
+  }
   return std::unique_ptr<Tagger>(
-      new TaggerImpl(options, *std::move(gazetteer), *std::move(lexicon)));
+      new TaggerImpl(std::move(resolved), *std::move(gazetteer), *std::move(lexicon)));
 }
 
 }  // namespace newsflow::tag

@@ -17,14 +17,29 @@ namespace newsflow::tag {
 struct TagInput;
 struct TopicTag;
 
-// Extension point for a trained topic model (a later issue). The tagger blends the model's
-// per-topic probabilities with the lexicon scores: score = (1 - w) * lexicon + w * model,
-// where w = TaggerOptions::topic_model_weight. Implementations must be thread-safe.
+// A trained topic model (topic_model.h: fastText, any taxonomy). For IPTC codes the tagger
+// blends the model's probabilities with the lexicon scores: score = (1 - w) * lexicon +
+// w * model, where w = TaggerOptions::topic_model_weight. Codes outside the IPTC lexicon
+// (e.g. "reuters:earn") are reported as they are, after the IPTC topics.
+// Implementations must be thread-safe.
 class TopicModel {
  public:
   virtual ~TopicModel() = default;
   // Appends (code, probability in [0, 1]) pairs for `input`; labels may be left empty.
   virtual void Predict(const TagInput& input, std::vector<TopicTag>* out) const = 0;
+};
+
+// How a loaded model's probabilities become labels (see LoadTopicModel in topic_model.h).
+struct TopicModelOptions {
+  // A label is emitted when its probability is at least this. Default 0.5.
+  double min_probability = 0.5;
+  // The most probable label is emitted even below min_probability when at least this
+  // (nearly every article has a subject); 1 disables. Default 0.15.
+  double top_min_probability = 0.15;
+  // At most this many labels per article. Default 5.
+  int max_labels = 5;
+
+  absl::Status Validate() const;
 };
 
 struct TaggerOptions {
@@ -50,6 +65,14 @@ struct TaggerOptions {
   int max_topic_depth = 2;
   // Optional trained topic model blended with the lexicon. Default null (lexicon only).
   std::shared_ptr<const TopicModel> topic_model;
+  // A model file made by `newsflow train` (TrainTopicModel), loaded by Create() when
+  // topic_model is null. Default empty (no model).
+  std::string topic_model_path;
+  // Label thresholds of the model loaded from topic_model_path.
+  TopicModelOptions topic_model_options;
+  // At most this many model labels outside IPTC (e.g. "reuters:earn") per article, reported
+  // after the IPTC topics. Default 3.
+  int max_model_topics = 3;
   // Weight of topic_model in [0, 1]. Default 0.5.
   double topic_model_weight = 0.5;
 
@@ -64,7 +87,7 @@ struct TagInput {
 };
 
 struct TopicTag {
-  std::string code;  // "medtop:16000000"
+  std::string code;  // "medtop:16000000"; a model label outside IPTC keeps its code ("reuters:earn")
   std::string label;
   float score = 0;  // [0, 1]
 };
@@ -85,7 +108,7 @@ struct RegionTag {
 };
 
 struct TagResult {
-  std::vector<TopicTag> topics;    // best first
+  std::vector<TopicTag> topics;    // IPTC topics best first, then non-IPTC model labels best first
   std::vector<RegionTag> regions;  // best first
 };
 

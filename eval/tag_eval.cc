@@ -1,0 +1,466 @@
+#include "eval/tag_eval.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "data/embedded_data.h"
+#include "eval/datasets.h"
+#include "processors/normalize/normalize.h"
+
+namespace newsflow::eval {
+namespace {
+
+// Reuters-21578 PLACES (1987 names) -> today's ISO 3166-1 alpha-2. States that split since
+// map to the successor that kept the capital (ussr -> RU, yugoslavia -> RS,
+// czechoslovakia -> CZ), the two Germanies and Yemens to their union.
+constexpr std::pair<std::string_view, std::string_view> kReutersPlaces[] = {
+    {"afghanistan", "AF"}, {"albania", "AL"}, {"algeria", "DZ"}, {"american-samoa", "AS"},
+    {"andorra", "AD"}, {"angola", "AO"}, {"anguilla", "AI"}, {"antigua", "AG"},
+    {"argentina", "AR"}, {"aruba", "AW"}, {"australia", "AU"}, {"austria", "AT"},
+    {"bahamas", "BS"}, {"bahrain", "BH"}, {"bangladesh", "BD"}, {"barbados", "BB"},
+    {"belgium", "BE"}, {"belize", "BZ"}, {"benin", "BJ"}, {"bermuda", "BM"}, {"bhutan", "BT"},
+    {"bolivia", "BO"}, {"botswana", "BW"}, {"brazil", "BR"}, {"british-virgin-islands", "VG"},
+    {"brunei", "BN"}, {"bulgaria", "BG"}, {"burkina-faso", "BF"}, {"burma", "MM"},
+    {"burundi", "BI"}, {"cameroon", "CM"}, {"canada", "CA"}, {"cape-verde", "CV"},
+    {"cayman-islands", "KY"}, {"central-african-republic", "CF"}, {"chad", "TD"},
+    {"chile", "CL"}, {"china", "CN"}, {"colombia", "CO"}, {"congo", "CG"},
+    {"costa-rica", "CR"}, {"cuba", "CU"}, {"cyprus", "CY"}, {"czechoslovakia", "CZ"},
+    {"denmark", "DK"}, {"djibouti", "DJ"}, {"dominica", "DM"}, {"dominican-republic", "DO"},
+    {"east-germany", "DE"}, {"ecuador", "EC"}, {"egypt", "EG"}, {"el-salvador", "SV"},
+    {"equatorial-guinea", "GQ"}, {"ethiopia", "ET"}, {"fiji", "FJ"}, {"finland", "FI"},
+    {"france", "FR"}, {"french-guiana", "GF"}, {"gabon", "GA"}, {"gambia", "GM"},
+    {"ghana", "GH"}, {"gibraltar", "GI"}, {"greece", "GR"}, {"grenada", "GD"},
+    {"guadeloupe", "GP"}, {"guam", "GU"}, {"guatemala", "GT"}, {"guinea", "GN"},
+    {"guinea-bissau", "GW"}, {"guyana", "GY"}, {"haiti", "HT"}, {"honduras", "HN"},
+    {"hong-kong", "HK"}, {"hungary", "HU"}, {"iceland", "IS"}, {"india", "IN"},
+    {"indonesia", "ID"}, {"iran", "IR"}, {"iraq", "IQ"}, {"ireland", "IE"}, {"israel", "IL"},
+    {"italy", "IT"}, {"ivory-coast", "CI"}, {"jamaica", "JM"}, {"japan", "JP"},
+    {"jordan", "JO"}, {"kampuchea", "KH"}, {"kenya", "KE"}, {"kuwait", "KW"}, {"laos", "LA"},
+    {"lebanon", "LB"}, {"lesotho", "LS"}, {"liberia", "LR"}, {"libya", "LY"},
+    {"liechtenstein", "LI"}, {"luxembourg", "LU"}, {"macao", "MO"}, {"madagascar", "MG"},
+    {"malawi", "MW"}, {"malaysia", "MY"}, {"mali", "ML"}, {"malta", "MT"},
+    {"martinique", "MQ"}, {"mauritania", "MR"}, {"mauritius", "MU"}, {"mexico", "MX"},
+    {"monaco", "MC"}, {"morocco", "MA"}, {"mozambique", "MZ"}, {"namibia", "NA"},
+    {"nepal", "NP"}, {"netherlands", "NL"}, {"netherlands-antilles", "CW"},
+    {"new-caledonia", "NC"}, {"new-zealand", "NZ"}, {"nicaragua", "NI"}, {"niger", "NE"},
+    {"nigeria", "NG"}, {"north-korea", "KP"}, {"norway", "NO"}, {"oman", "OM"},
+    {"pakistan", "PK"}, {"panama", "PA"}, {"papua-new-guinea", "PG"}, {"paraguay", "PY"},
+    {"peru", "PE"}, {"philippines", "PH"}, {"poland", "PL"}, {"portugal", "PT"},
+    {"qatar", "QA"}, {"romania", "RO"}, {"rwanda", "RW"}, {"saudi-arabia", "SA"},
+    {"senegal", "SN"}, {"seychelles", "SC"}, {"sierra-leone", "SL"}, {"singapore", "SG"},
+    {"somalia", "SO"}, {"south-africa", "ZA"}, {"south-korea", "KR"}, {"spain", "ES"},
+    {"sri-lanka", "LK"}, {"sudan", "SD"}, {"suriname", "SR"}, {"swaziland", "SZ"},
+    {"sweden", "SE"}, {"switzerland", "CH"}, {"syria", "SY"}, {"taiwan", "TW"},
+    {"tanzania", "TZ"}, {"thailand", "TH"}, {"togo", "TG"}, {"tonga", "TO"},
+    {"trinidad-tobago", "TT"}, {"tunisia", "TN"}, {"turkey", "TR"}, {"uae", "AE"},
+    {"uganda", "UG"}, {"uk", "GB"}, {"uruguay", "UY"}, {"us-virgin-islands", "VI"},
+    {"usa", "US"}, {"ussr", "RU"}, {"vanuatu", "VU"}, {"vatican", "VA"}, {"venezuela", "VE"},
+    {"vietnam", "VN"}, {"west-germany", "DE"}, {"western-samoa", "WS"},
+    {"yemen-arab-republic", "YE"}, {"yemen-demo-republic", "YE"}, {"yugoslavia", "RS"},
+    {"zaire", "CD"}, {"zambia", "ZM"}, {"zimbabwe", "ZW"},
+};
+
+// news_cluster category -> IPTC top-level topic. "world" has no single code: it is judged
+// correct when the top topic is one of kWorldTopics (hard news) and reported separately.
+constexpr std::pair<std::string_view, std::string_view> kCategoryTopics[] = {
+    {"business", "medtop:04000000"},       // economy, business and finance
+    {"technology", "medtop:13000000"},     // science and technology
+    {"science", "medtop:13000000"},        // science and technology
+    {"sports", "medtop:15000000"},         // sport
+    {"entertainment", "medtop:01000000"},  // arts, culture, entertainment and media
+};
+constexpr std::string_view kWorldTopics[] = {
+    "medtop:02000000",  // crime, law and justice
+    "medtop:03000000",  // disaster, accident and emergency incident
+    "medtop:11000000",  // politics
+    "medtop:14000000",  // society
+    "medtop:16000000",  // conflict, war and peace
+};
+
+struct Counts {
+  int64_t tp = 0;
+  int64_t fp = 0;
+  int64_t fn = 0;
+  double Precision() const { return tp + fp == 0 ? 0 : static_cast<double>(tp) / (tp + fp); }
+  double Recall() const { return tp + fn == 0 ? 0 : static_cast<double>(tp) / (tp + fn); }
+  double F1() const {
+    const double p = Precision(), r = Recall();
+    return p + r == 0 ? 0 : 2 * p * r / (p + r);
+  }
+  void Add(const std::set<std::string>& predicted, const std::set<std::string>& gold) {
+    for (const std::string& p : predicted) (gold.count(p) ? tp : fp) += 1;
+    for (const std::string& g : gold) fn += predicted.count(g) ? 0 : 1;
+  }
+};
+
+uint32_t Fnv1a(std::string_view s) {
+  uint32_t h = 2166136261u;
+  for (unsigned char c : s) h = (h ^ c) * 16777619u;
+  return h;
+}
+
+// A Reuters or news_cluster article after the real normalizer, ready for the tagger.
+struct Prepared {
+  tag::TagInput input;
+  const LabelledArticle* article = nullptr;
+};
+
+tag::TagInput ToTagInput(const normalize::NormalizedArticle& n) {
+  tag::TagInput input;
+  input.title = n.title;
+  input.paragraphs = n.paragraphs;
+  input.dateline_place = n.dateline.place;
+  input.language = n.language;
+  return input;
+}
+
+std::vector<Prepared> Prepare(const std::vector<LabelledArticle>& articles, size_t* failed) {
+  normalize::Normalizer normalizer{normalize::NormalizeOptions()};
+  std::vector<Prepared> out;
+  out.reserve(articles.size());
+  for (const LabelledArticle& article : articles) {
+    absl::StatusOr<normalize::NormalizedArticle> n = normalizer.Normalize(article.raw);
+    if (!n.ok()) {
+      ++*failed;
+      continue;
+    }
+    out.push_back({ToTagInput(*n), &article});
+  }
+  return out;
+}
+
+std::string Pct(double x) { return absl::StrFormat("%.3f", x); }
+
+// ----------------------------------------------------------------------------------------
+// Regions on Reuters PLACES.
+
+absl::Status RegionSection(const TagEvalOptions& options, const std::vector<Prepared>& docs,
+                           std::ostream& out) {
+  absl::flat_hash_map<std::string, std::string> place_code;
+  for (const auto& [name, code] : kReutersPlaces) place_code[std::string(name)] = std::string(code);
+  tag::TaggerOptions tagger_options = options.tagger;
+  // Regions do not depend on the topic model; skip it here for speed.
+  tagger_options.topic_model = nullptr;
+  tagger_options.topic_model_path.clear();
+  absl::StatusOr<std::unique_ptr<tag::Tagger>> tagger = tag::Tagger::Create(tagger_options);
+  if (!tagger.ok()) return tagger.status();
+
+  // Prediction sets by role: FOCUS; FOCUS + DATELINE (the reported measure); every country.
+  enum { kFocus, kFocusDateline, kAll, kSets };
+  const char* kSetNames[kSets] = {"FOCUS", "FOCUS + DATELINE (reported)", "all roles"};
+  Counts total[kSets];
+  std::map<std::string, Counts> per_country;  // for FOCUS + DATELINE
+  std::map<std::string, int> unknown_places;
+  int64_t evaluated = 0, top1_correct = 0;
+  for (const Prepared& doc : docs) {
+    if (doc.article->places.empty()) continue;
+    std::set<std::string> gold;
+    for (const std::string& place : doc.article->places) {
+      auto it = place_code.find(place);
+      if (it == place_code.end()) {
+        ++unknown_places[place];
+        continue;
+      }
+      gold.insert(it->second);
+    }
+    if (gold.empty()) continue;
+    ++evaluated;
+    const tag::TagResult result = (*tagger)->Tag(doc.input);
+    std::set<std::string> predicted[kSets];
+    for (const tag::RegionTag& r : result.regions) {
+      predicted[kAll].insert(r.country_code);
+      if (r.role == tag::RegionRole::kFocus) predicted[kFocus].insert(r.country_code);
+      if (r.role != tag::RegionRole::kMentioned) predicted[kFocusDateline].insert(r.country_code);
+    }
+    if (!result.regions.empty() && gold.count(result.regions[0].country_code)) ++top1_correct;
+    for (int k = 0; k < kSets; ++k) total[k].Add(predicted[k], gold);
+    std::set<std::string> codes = gold;
+    codes.insert(predicted[kFocusDateline].begin(), predicted[kFocusDateline].end());
+    for (const std::string& code : codes) {
+      std::set<std::string> p, g;
+      if (predicted[kFocusDateline].count(code)) p.insert(code);
+      if (gold.count(code)) g.insert(code);
+      per_country[code].Add(p, g);
+    }
+  }
+  out << "## Regions: Reuters-21578 PLACES\n\n"
+      << "Documents of `reuters21578/train.jsonl` with at least one place (" << evaluated
+      << "), through `normalize::Normalizer` then `tag::Tagger`; 1987 names mapped to today's "
+         "ISO codes (ussr -> RU, west-germany/east-germany -> DE, yugoslavia -> RS, "
+         "czechoslovakia -> CZ). Micro-averaged over (document, country) pairs.\n\n"
+      << "| predictions | precision | recall | F1 |\n|---|---|---|---|\n";
+  for (int k = 0; k < kSets; ++k) {
+    out << "| " << kSetNames[k] << " | " << Pct(total[k].Precision()) << " | "
+        << Pct(total[k].Recall()) << " | " << Pct(total[k].F1()) << " |\n";
+  }
+  out << "\nTop-ranked country is a gold place: " << Pct(static_cast<double>(top1_correct) /
+                                                         std::max<int64_t>(1, evaluated))
+      << " of documents.\n";
+  if (!unknown_places.empty()) {
+    out << "\nUnmapped place names (ignored):";
+    for (const auto& [name, n] : unknown_places) out << " " << name << " (" << n << ")";
+    out << "\n";
+  }
+  std::vector<std::pair<std::string, Counts>> errors(per_country.begin(), per_country.end());
+  std::sort(errors.begin(), errors.end(), [](const auto& a, const auto& b) {
+    const int64_t ea = a.second.fp + a.second.fn, eb = b.second.fp + b.second.fn;
+    return ea != eb ? ea > eb : a.first < b.first;
+  });
+  out << "\nCountries with the most errors (FOCUS + DATELINE):\n\n"
+      << "| country | gold | false positives | false negatives | precision | recall |\n"
+      << "|---|---|---|---|---|---|\n";
+  for (size_t k = 0; k < std::min<size_t>(15, errors.size()); ++k) {
+    const Counts& c = errors[k].second;
+    out << "| " << errors[k].first << " | " << c.tp + c.fn << " | " << c.fp << " | " << c.fn
+        << " | " << Pct(c.Precision()) << " | " << Pct(c.Recall()) << " |\n";
+  }
+  out << "\n";
+  return absl::OkStatus();
+}
+
+// ----------------------------------------------------------------------------------------
+// Topics: a fastText model trained per fold on Reuters TOPICS.
+
+absl::Status TopicSection(const TagEvalOptions& options, const std::vector<Prepared>& all_docs,
+                          std::ostream& out) {
+  std::vector<const Prepared*> docs;
+  std::map<std::string, int64_t> frequency;
+  for (const Prepared& doc : all_docs) {
+    if (doc.article->topics.empty()) continue;
+    docs.push_back(&doc);
+    for (const std::string& t : doc.article->topics) ++frequency[t];
+  }
+  if (docs.empty()) return absl::NotFoundError("no Reuters document has topics");
+  std::vector<std::pair<int64_t, std::string>> by_frequency;
+  for (const auto& [t, n] : frequency) by_frequency.push_back({-n, t});
+  std::sort(by_frequency.begin(), by_frequency.end());
+  std::set<std::string> top10;
+  for (size_t k = 0; k < std::min<size_t>(10, by_frequency.size()); ++k)
+    top10.insert(by_frequency[k].second);
+
+  const std::string dir = options.work_dir.empty()
+                              ? std::filesystem::temp_directory_path().string()
+                              : options.work_dir;
+  std::map<std::string, Counts> per_topic;
+  double train_seconds = 0;
+  uintmax_t model_bytes = 0;
+  for (int fold = 0; fold < options.folds; ++fold) {
+    std::vector<tag::TrainingExample> train;
+    std::vector<const Prepared*> test;
+    for (const Prepared* doc : docs) {
+      if (static_cast<int>(Fnv1a(doc->article->raw.id()) % options.folds) == fold) {
+        test.push_back(doc);
+        continue;
+      }
+      tag::TrainingExample example;
+      example.input = doc->input;
+      for (const std::string& t : doc->article->topics)
+        example.labels.push_back(absl::StrCat("reuters:", t));
+      train.push_back(std::move(example));
+    }
+    const std::string model_path =
+        absl::StrCat(dir, "/newsflow-tag-eval-", ::getpid(), "-fold", fold, ".bin");
+    const auto start = std::chrono::steady_clock::now();
+    absl::Status trained = tag::TrainTopicModel(train, options.train, model_path);
+    if (!trained.ok()) return trained;
+    train_seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    model_bytes = std::filesystem::file_size(model_path);
+    tag::TaggerOptions tagger_options = options.tagger;
+    tagger_options.topic_model = nullptr;
+    tagger_options.topic_model_path = model_path;
+    tagger_options.max_model_topics = tagger_options.topic_model_options.max_labels;
+    absl::StatusOr<std::unique_ptr<tag::Tagger>> tagger = tag::Tagger::Create(tagger_options);
+    std::remove(model_path.c_str());
+    if (!tagger.ok()) return tagger.status();
+    for (const Prepared* doc : test) {
+      const tag::TagResult result = (*tagger)->Tag(doc->input);
+      std::set<std::string> predicted, gold(doc->article->topics.begin(),
+                                            doc->article->topics.end());
+      for (const tag::TopicTag& t : result.topics) {
+        if (t.code.rfind("reuters:", 0) == 0) predicted.insert(t.code.substr(8));
+      }
+      std::set<std::string> codes = gold;
+      codes.insert(predicted.begin(), predicted.end());
+      for (const std::string& code : codes) {
+        std::set<std::string> p, g;
+        if (predicted.count(code)) p.insert(code);
+        if (gold.count(code)) g.insert(code);
+        per_topic[code].Add(p, g);
+      }
+    }
+  }
+  Counts micro10, micro_all;
+  double macro_sum = 0;
+  int macro_n = 0;
+  for (const auto& [code, c] : per_topic) {
+    micro_all.tp += c.tp, micro_all.fp += c.fp, micro_all.fn += c.fn;
+    if (top10.count(code)) micro10.tp += c.tp, micro10.fp += c.fp, micro10.fn += c.fn;
+    if (frequency.count(code)) macro_sum += c.F1(), ++macro_n;
+  }
+  const tag::TopicModelTrainOptions& t = options.train;
+  out << "## Topics: Reuters-21578 TOPICS, " << options.folds << "-fold cross-validation\n\n"
+      << "Documents of `reuters21578/train.jsonl` with at least one topic (" << docs.size()
+      << ", " << frequency.size() << " categories). Fold = FNV-1a(id) mod " << options.folds
+      << "; each fold's model is trained on the other folds only (`tag::TrainTopicModel`: "
+      << absl::StrFormat("fastText one-vs-all, epochs %d, lr %.2f, dim %d, word n-grams %d, "
+                         "min count %d, buckets %d, %s",
+                         t.epochs, t.learning_rate, t.dim, t.word_ngrams, t.min_count,
+                         t.buckets, t.quantize ? "quantized" : "not quantized")
+      << ") and applied through `tag::Tagger` (labels `reuters:<topic>`; probability >= "
+      << options.tagger.topic_model_options.min_probability << ", or the top label when >= "
+      << options.tagger.topic_model_options.top_min_probability << ").\n\n"
+      << "| measure | precision | recall | F1 |\n|---|---|---|---|\n"
+      << "| micro, 10 most frequent (" << absl::StrJoin(top10, ", ") << ") | "
+      << Pct(micro10.Precision()) << " | " << Pct(micro10.Recall()) << " | "
+      << Pct(micro10.F1()) << " |\n"
+      << "| micro, all categories | " << Pct(micro_all.Precision()) << " | "
+      << Pct(micro_all.Recall()) << " | " << Pct(micro_all.F1()) << " |\n"
+      << "| macro F1, all " << macro_n << " categories | | | "
+      << Pct(macro_n ? macro_sum / macro_n : 0) << " |\n\n";
+  out << "Per top-10 category:\n\n| category | documents | precision | recall | F1 |\n"
+      << "|---|---|---|---|---|\n";
+  for (const auto& [neg, code] : by_frequency) {
+    if (!top10.count(code)) continue;
+    const Counts& c = per_topic[code];
+    out << "| " << code << " | " << -neg << " | " << Pct(c.Precision()) << " | "
+        << Pct(c.Recall()) << " | " << Pct(c.F1()) << " |\n";
+  }
+  out << absl::StrFormat("\nTraining: %.1f s per fold; model file %.2f MB.\n\n",
+                         train_seconds / options.folds, model_bytes / 1e6);
+  return absl::OkStatus();
+}
+
+// ----------------------------------------------------------------------------------------
+// IPTC top level on news_cluster categories.
+
+absl::flat_hash_map<std::string, std::string> TopLevelOfTopics() {
+  absl::flat_hash_map<std::string, std::string> top;
+  std::optional<std::string_view> lexicon = data::EmbeddedFile("topic_lexicon.tsv");
+  if (!lexicon.has_value()) return top;
+  for (absl::string_view line : absl::StrSplit(absl::string_view(lexicon->data(), lexicon->size()), '\n')) {
+    if (line.size() < 2 || line[0] != 'T' || line[1] != '\t') continue;
+    std::vector<absl::string_view> f = absl::StrSplit(line, '\t');
+    if (f.size() >= 5) top[std::string(f[1])] = std::string(f[4]);
+  }
+  return top;
+}
+
+absl::Status IptcSection(const TagEvalOptions& options, const std::vector<Prepared>& docs,
+                         std::ostream& out) {
+  absl::StatusOr<std::unique_ptr<tag::Tagger>> tagger = tag::Tagger::Create(options.tagger);
+  if (!tagger.ok()) return tagger.status();
+  const absl::flat_hash_map<std::string, std::string> top_of = TopLevelOfTopics();
+  absl::flat_hash_map<std::string, std::string> expected;
+  for (const auto& [category, code] : kCategoryTopics) expected[std::string(category)] = std::string(code);
+  std::set<std::string> world;
+  for (std::string_view code : kWorldTopics) world.insert(std::string(code));
+  std::map<std::string, std::pair<int, int>> by_category;  // correct, total
+  std::map<std::string, std::map<std::string, int>> confusion;
+  for (const Prepared& doc : docs) {
+    const tag::TagResult result = (*tagger)->Tag(doc.input);
+    // The predicted top level: the best-scoring IPTC topic's top-level ancestor.
+    std::string predicted = "none";
+    float best = -1;
+    for (const tag::TopicTag& t : result.topics) {
+      auto it = top_of.find(t.code);
+      if (it == top_of.end()) continue;
+      if (t.score > best) best = t.score, predicted = it->second;
+    }
+    const std::string& category = doc.article->category;
+    bool correct;
+    if (category == "world") {
+      correct = world.count(predicted) > 0;
+    } else {
+      auto it = expected.find(category);
+      if (it == expected.end()) continue;
+      correct = predicted == it->second;
+    }
+    auto& c = by_category[category];
+    c.first += correct ? 1 : 0;
+    c.second += 1;
+    ++confusion[category][predicted];
+  }
+  int clear_correct = 0, clear_total = 0, all_correct = 0, all_total = 0;
+  for (const auto& [category, c] : by_category) {
+    all_correct += c.first, all_total += c.second;
+    if (category != "world") clear_correct += c.first, clear_total += c.second;
+  }
+  auto ratio = [](int a, int b) { return Pct(b ? static_cast<double>(a) / b : 0); };
+  out << "## IPTC top level: news_cluster categories\n\n"
+      << "`news_cluster/news_cluster.jsonl`, through `normalize::Normalizer` then `tag::Tagger`"
+      << (options.tagger.topic_model_path.empty() ? " (lexicon only)"
+                                                  : " (lexicon + topic model)")
+      << ". Predicted = top-level ancestor of the best-scoring IPTC topic. business -> "
+         "04000000, technology and science -> 13000000, sports -> 15000000, entertainment -> "
+         "01000000; world is judged correct when the prediction is one of 02000000 crime, "
+         "03000000 disaster, 11000000 politics, 14000000 society, 16000000 conflict.\n\n"
+      << "| | correct | articles | accuracy |\n|---|---|---|---|\n"
+      << "| **clearly mapped categories** | " << clear_correct << " | " << clear_total << " | **"
+      << ratio(clear_correct, clear_total) << "** |\n";
+  for (const auto& [category, c] : by_category) {
+    out << "| " << category << " | " << c.first << " | " << c.second << " | "
+        << ratio(c.first, c.second) << " |\n";
+  }
+  out << "| all, world judged as above | " << all_correct << " | " << all_total << " | "
+      << ratio(all_correct, all_total) << " |\n\nPredicted top level per category:\n\n";
+  for (const auto& [category, predicted] : confusion) {
+    std::vector<std::pair<int, std::string>> sorted;
+    for (const auto& [code, n] : predicted) sorted.push_back({-n, code});
+    std::sort(sorted.begin(), sorted.end());
+    out << "- " << category << ":";
+    for (const auto& [n, code] : sorted) out << " " << code << " " << -n << ";";
+    out << "\n";
+  }
+  out << "\n";
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status RunTagEval(const TagEvalOptions& options, std::ostream& out) {
+  if (options.folds < 2) return absl::InvalidArgumentError("folds must be >= 2");
+  out << "# Tagging quality\n\n";
+  if (options.regions || options.topics) {
+    absl::StatusOr<std::vector<LabelledArticle>> reuters =
+        LoadJsonl(options.data_dir + "/reuters21578/train.jsonl");
+    if (!reuters.ok()) return reuters.status();
+    if (options.reuters_limit > 0 && reuters->size() > options.reuters_limit)
+      reuters->resize(options.reuters_limit);
+    size_t failed = 0;
+    const std::vector<Prepared> docs = Prepare(*reuters, &failed);
+    if (failed > 0) out << "(" << failed << " Reuters documents rejected by the normalizer)\n\n";
+    if (options.regions) {
+      if (absl::Status s = RegionSection(options, docs, out); !s.ok()) return s;
+    }
+    if (options.topics) {
+      if (absl::Status s = TopicSection(options, docs, out); !s.ok()) return s;
+    }
+  }
+  if (options.iptc) {
+    absl::StatusOr<std::vector<LabelledArticle>> news =
+        LoadJsonl(options.data_dir + "/news_cluster/news_cluster.jsonl");
+    if (!news.ok()) return news.status();
+    size_t failed = 0;
+    const std::vector<Prepared> docs = Prepare(*news, &failed);
+    if (failed > 0) out << "(" << failed << " news_cluster articles rejected by the normalizer)\n\n";
+    if (absl::Status s = IptcSection(options, docs, out); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace newsflow::eval

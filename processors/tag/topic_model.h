@@ -1,0 +1,75 @@
+// Trained topic models for the tagger: fastText supervised classifiers (multi-label,
+// one-vs-all) built from labelled articles of any taxonomy and loaded by configuration.
+#ifndef NEWSFLOW_PROCESSORS_TAG_TOPIC_MODEL_H_
+#define NEWSFLOW_PROCESSORS_TAG_TOPIC_MODEL_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "processors/tag/tagger.h"
+
+namespace newsflow::tag {
+
+// One labelled article for training. Labels are topic codes as the model will emit them
+// ("reuters:earn", "medtop:04000000"); they must not contain whitespace.
+struct TrainingExample {
+  TagInput input;
+  std::vector<std::string> labels;
+};
+
+struct TopicModelTrainOptions {
+  // Passes over the data. Default 30.
+  int epochs = 30;
+  // Initial learning rate. Default 0.5.
+  double learning_rate = 0.5;
+  // Embedding size; the model file grows linearly with it. Default 32.
+  int dim = 32;
+  // Word n-grams (2 = unigrams + bigrams). Default 2.
+  int word_ngrams = 2;
+  // Words seen fewer times are dropped from the vocabulary. Default 2.
+  int min_count = 2;
+  // Hash buckets for word n-grams (rows of the embedding matrix beyond the vocabulary).
+  // Default 100000.
+  int buckets = 100000;
+  // Product-quantize the model (fastText `quantize`, 2 dims per byte code): ~8x smaller file
+  // for a small loss. Default true.
+  bool quantize = true;
+  // Training threads. 1 makes training reproducible byte for byte (fastText's Hogwild
+  // updates race with more threads). Default 1.
+  int threads = 1;
+  // Seed of fastText's random generator. Default 1.
+  int seed = 1;
+
+  absl::Status Validate() const;
+};
+
+// Trains a fastText one-vs-all classifier on `examples` and writes it to `output_path`
+// (fastText's binary format, loadable by LoadTopicModel). Text goes through the same
+// tokenizer as prediction (ModelTokens). kInvalidArgument for bad options or no labelled
+// example; kInternal when fastText fails.
+absl::Status TrainTopicModel(const std::vector<TrainingExample>& examples,
+                             const TopicModelTrainOptions& options,
+                             const std::string& output_path);
+
+
+// Loads a model written by TrainTopicModel (TopicModelOptions: tagger.h). The returned
+// model is thread-safe. Labels come back as TopicTag with `code` = the training label and `label` = the part after the last
+// ':' (e.g. "earn"). kNotFound when the file is missing; kInvalidArgument when it is not a
+// fastText supervised model.
+absl::StatusOr<std::unique_ptr<TopicModel>> LoadTopicModel(const std::string& path,
+                                                           const TopicModelOptions& options);
+
+namespace internal {
+// The words the model sees for an article: folded tokens of the title and paragraphs
+// (numbers become "0"), at most kModelMaxTokens, space-separated. Part of the model format:
+// changing it requires retraining every model.
+inline constexpr size_t kModelMaxTokens = 400;
+std::string ModelText(const TagInput& input);
+}  // namespace internal
+
+}  // namespace newsflow::tag
+
+#endif  // NEWSFLOW_PROCESSORS_TAG_TOPIC_MODEL_H_
