@@ -4,8 +4,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <cstdio>
-#include <cstdlib>
 #include <unordered_map>
 #include <utility>
 
@@ -19,7 +17,7 @@
 namespace newsflow::normalize::internal {
 namespace {
 
-constexpr int kMaxDepth = 400;
+constexpr int kMaxDepth = 1000;  // recursion limit of the tree walks (see kMaxNesting)
 
 // ---------------------------------------------------------------------------------------
 // Tags.
@@ -165,11 +163,11 @@ constexpr std::string_view kNegativeTokens[] = {
     "comment",     "comments",     "consent",     "cookie",       "cookiebanner", "cookies",
     "dfp",         "disqus",       "footer",      "gdpr",         "masthead",    "menu",
     "modal",       "mostpopular",  "mostread",    "nav",          "navbar",      "navigation",
-    "newsletter",  "newsletters",  "outbrain",    "pagination",   "paywall",     "popular",
+    "newsletter",  "newsletters",  "outbrain",    "pagination",   "popular",
     "popup",       "promo",        "promoted",    "promotion",    "recirculation", "recommendations",
     "recommended", "related",      "share",       "sharebar",     "sharing",     "sidebar",
     "signup",      "social",       "sponsor",     "sponsored",    "subscribe",   "subscription",
-    "taboola",     "toolbar",      "trending",    "widget",       "widgets"};
+    "taboola",     "toolbar",      "trending"};
 
 constexpr std::string_view kPositiveTokens[] = {"article", "articlebody", "blog",  "body",
                                                 "content", "entry",       "main",  "post",
@@ -204,6 +202,7 @@ enum Flags : uint8_t {
   kHidden = 8,       // hidden attribute, aria-hidden, display:none
   kDropped = 16,     // decided: not content
   kBylineHint = 32,  // class/id/rel names the author
+  kProtected = 64,   // holds the main content: never dropped for its name
 };
 
 // Splits class / id values into lower-case tokens at non-alphanumerics and camelCase
@@ -213,12 +212,16 @@ uint8_t ClassifyNames(std::string_view names) {
   char token[40];
   size_t len = 0;
   bool prev_lower = false;
+  bool modifier = false;  // previous token was "has", "no", ...: "has-ads", "no-sidebar"
   auto emit = [&]() {
     if (len > 0 && len < sizeof(token)) {
       std::string_view t(token, len);
-      if (InList(kNegativeTokens, t)) flags |= kNegative;
+      if (InList(kNegativeTokens, t) && !modifier) flags |= kNegative;
       if (InList(kPositiveTokens, t)) flags |= kPositive;
       if (t == "byline" || t == "author" || t == "authors") flags |= kBylineHint;
+      modifier = t == "has" || t == "no" || t == "with" || t == "without" || t == "show" ||
+                 t == "hide" || t == "is" || t == "enable" || t == "enabled" || t == "disable" ||
+                 t == "allow" || t == "before" || t == "after";
     }
     len = 0;
   };
@@ -299,11 +302,6 @@ class Extractor {
     Recount(body, 0, false, false);
     if (first_h1_ != nullptr && !Dropped(first_h1_)) meta_.first_h1 = InlineTextOf(first_h1_);
     const GumboNode* content = ChooseRoot(body);
-    if (std::getenv("NF_DEBUG")) {
-      const NodeInfo* bi = Info(body); const NodeInfo* ci = Info(content);
-      fprintf(stderr, "body good=%d text=%d  root <%s class=%s> good=%d text=%d\n", bi ? bi->good : -1, bi ? bi->text : -1,
-              gumbo_normalized_tagname(content->v.element.tag), Attr(content->v.element, "class") ? Attr(content->v.element, "class") : "", ci ? ci->good : -1, ci ? ci->text : -1);
-    }
     Emit(content, 0);
     FlushAnonymous();
     Finish(out);
@@ -522,8 +520,25 @@ class Extractor {
   void DecideDrops(const GumboNode* body) {
     auto it = info_.find(body);
     total_good_ = it == info_.end() ? 0 : it->second.good;
+    // The article / main / article-body element holding the most text, and its ancestors,
+    // stay whatever their class says ("o-section--has-ads").
+    const GumboNode* keep = nullptr;
+    int32_t keep_good = 0;
+    for (const GumboNode* node : semantic_) {
+      const NodeInfo* info = Info(node);
+      if (info != nullptr && info->good > keep_good) {
+        keep_good = info->good;
+        keep = node;
+      }
+    }
+    if (keep != nullptr && keep_good * 4 >= total_good_) {
+      for (const GumboNode* n = keep; n != nullptr && n->type == GUMBO_NODE_ELEMENT; n = n->parent) {
+        auto found = info_.find(n);
+        if (found != info_.end()) found->second.flags |= kProtected;
+      }
+    }
     for (auto& [node, info] : info_) {
-      if (!(info.flags & kNegative) || (info.flags & kDropped)) continue;
+      if (!(info.flags & kNegative) || (info.flags & (kDropped | kProtected))) continue;
       if (node == body || node == output_->root) continue;
       GumboTag tag = node->v.element.tag;
       // Never drop the container that holds most of the page's text: the class of a page
@@ -917,57 +932,87 @@ size_t FindIgnoreCase(std::string_view haystack, std::string_view needle, size_t
   return std::string_view::npos;
 }
 
-// Drops what gumbo would spend most of its time on and the extractor throws away anyway:
-// the contents of <script> (except JSON-LD) and <style>, and comments. Their end tags are
-// found the way the HTML tokenizer finds them ("</script" ends a script wherever it is).
-// Returns false, leaving `out` untouched, when there is nothing to drop.
-bool StripScriptsStylesComments(std::string_view html, std::string* out) {
+// Elements without end tag, and elements whose end tag the parser implies: neither counts
+// towards nesting depth.
+bool IsVoidOrAutoClosed(std::string_view name) {
+  static constexpr std::string_view kNames[] = {
+      "area", "base", "body", "br", "caption", "col", "colgroup", "dd", "dt", "embed", "head",
+      "hr", "html", "img", "input", "keygen", "li", "link", "meta", "optgroup", "option", "p",
+      "param", "rb", "rp", "rt", "source", "tbody", "td", "tfoot", "th", "thead", "tr",
+      "track", "wbr"};
+  static_assert(IsSortedList(kNames));
+  return InList(kNames, name);
+}
+
+// Nesting depth beyond which tags are dropped (their text kept): gumbo's tree construction
+// is quadratic in depth (10,000 nested <div><span> take 20 s), real pages stay below 100.
+constexpr int kMaxNesting = 800;
+
+// Prepares HTML for gumbo: drops what gumbo would spend most of its time on and the
+// extractor throws away anyway, the contents of <script> (except JSON-LD) and <style> and
+// comments, finding their end the way the HTML tokenizer does ("</script" ends a script
+// wherever it is); and drops tags nested deeper than kMaxNesting. Returns false, leaving
+// `out` untouched, when there is nothing to change.
+bool PrepareHtml(std::string_view html, std::string* out) {
   std::string result;
   size_t copied = 0;
   size_t pos = 0;
   bool changed = false;
+  int depth = 0;
+  auto skip = [&](size_t from, size_t to) {  // drop html[from, to)
+    if (!changed) result.reserve(html.size());
+    result.append(html.data() + copied, from - copied);
+    copied = to;
+    changed = true;
+  };
   while (true) {
     size_t lt = html.find('<', pos);
     if (lt == std::string_view::npos || lt + 1 >= html.size()) break;
     char next = html[lt + 1];
-    if (next == '!' && html.compare(lt, 4, "<!--") == 0) {
-      size_t end = html.find("-->", lt + 4);
-      end = end == std::string_view::npos ? html.size() : end + 3;
-      if (!changed) result.reserve(html.size());
-      result.append(html.data() + copied, lt - copied);
-      copied = pos = end;
-      changed = true;
+    if (next == '!') {
+      if (html.compare(lt, 4, "<!--") == 0) {
+        size_t end = html.find("-->", lt + 4);
+        end = end == std::string_view::npos ? html.size() : end + 3;
+        skip(lt, end);
+        pos = end;
+      } else {
+        pos = TagEnd(html, lt);  // <!DOCTYPE>, <![CDATA[
+      }
       continue;
     }
-    size_t name_len = 0;
-    std::string_view close;
-    if ((next == 's' || next == 'S') && lt + 7 < html.size() &&
-        EqualsIgnoreCase(html.substr(lt + 1, 6), "script") && IsTagNameEnd(html[lt + 7])) {
-      name_len = 6;
-      close = "</script";
-    } else if ((next == 's' || next == 'S') && lt + 6 < html.size() &&
-               EqualsIgnoreCase(html.substr(lt + 1, 5), "style") && IsTagNameEnd(html[lt + 6])) {
-      name_len = 5;
-      close = "</style";
+    bool closing = next == '/';
+    size_t name_start = lt + (closing ? 2 : 1);
+    size_t name_end = name_start;
+    while (name_end < html.size() && !IsTagNameEnd(html[name_end])) ++name_end;
+    if (name_end == name_start || !absl::ascii_isalpha(static_cast<unsigned char>(html[name_start]))) {
+      pos = lt + 1;  // a '<' in text
+      continue;
     }
+    std::string name = AsciiLower(html.substr(name_start, std::min<size_t>(name_end - name_start, 16)));
     size_t tag_end = TagEnd(html, lt);
-    if (name_len == 0) {
-      pos = tag_end;
+    if (!closing && (name == "script" || name == "style")) {
+      std::string_view close = name == "script" ? "</script" : "</style";
+      if (name == "script" && Contains(AsciiLower(html.substr(lt, tag_end - lt)), "ld+json")) {
+        pos = tag_end;  // JSON-LD metadata: keep
+        continue;
+      }
+      size_t end_tag = FindIgnoreCase(html, close, tag_end);
+      if (end_tag == std::string_view::npos) break;  // unterminated: leave it to gumbo
+      if (end_tag > tag_end) skip(tag_end, end_tag);
+      pos = end_tag + close.size();
       continue;
     }
-    if (name_len == 6 && Contains(AsciiLower(html.substr(lt, tag_end - lt)), "ld+json")) {
-      pos = tag_end;  // JSON-LD metadata: keep
-      continue;
+    bool self_closing = tag_end >= 2 && html[tag_end - 2] == '/';
+    if (!self_closing && !IsVoidOrAutoClosed(name)) {
+      if (closing) {
+        if (depth > kMaxNesting) skip(lt, tag_end);
+        if (depth > 0) --depth;
+      } else {
+        ++depth;
+        if (depth > kMaxNesting) skip(lt, tag_end);
+      }
     }
-    size_t end_tag = FindIgnoreCase(html, close, tag_end);
-    if (end_tag == std::string_view::npos) break;  // unterminated: leave it to gumbo
-    if (end_tag > tag_end) {
-      if (!changed) result.reserve(html.size());
-      result.append(html.data() + copied, tag_end - copied);
-      copied = end_tag;
-      changed = true;
-    }
-    pos = end_tag + close.size();
+    pos = tag_end;
   }
   if (!changed) return false;
   result.append(html.data() + copied, html.size() - copied);
@@ -978,7 +1023,7 @@ bool StripScriptsStylesComments(std::string_view html, std::string* out) {
 HtmlExtraction ExtractParsed(std::string_view html) {
   HtmlExtraction out;
   std::string stripped;
-  if (StripScriptsStylesComments(html, &stripped)) html = stripped;
+  if (PrepareHtml(html, &stripped)) html = stripped;
   GumboOptions options = kGumboDefaultOptions;
   options.max_errors = 0;  // do not record parse errors
   GumboOutput* output = gumbo_parse_with_options(&options, html.data(), html.size());

@@ -10,6 +10,7 @@
 #include "common/utf8.h"
 #include "processors/normalize/html_extract.h"
 #include "processors/normalize/language.h"
+#include "processors/normalize/string_util.h"
 #include "processors/normalize/structure.h"
 #include "processors/normalize/text.h"
 
@@ -162,9 +163,13 @@ absl::StatusOr<NormalizedArticle> Normalizer::Normalize(const v1::RawArticle& ra
     }
   }
 
-  // Address.
-  const std::string& address = raw.url().empty() ? page_canonical : raw.url();
-  article.canonical_url = CanonicalizeUrl(address);
+  // Address: the source's, else the page's own <link rel=canonical> when it is absolute.
+  if (!raw.url().empty()) {
+    article.canonical_url = CanonicalizeUrl(raw.url());
+  } else if (internal::StartsWith(internal::AsciiLower(page_canonical.substr(0, 8)), "https://") ||
+             internal::StartsWith(internal::AsciiLower(page_canonical.substr(0, 7)), "http://")) {
+    article.canonical_url = CanonicalizeUrl(page_canonical);
+  }
   article.key = article.canonical_url.empty() ? article.id : article.canonical_url;
 
   // Language.

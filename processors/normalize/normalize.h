@@ -37,7 +37,9 @@ struct Dateline {
 struct NormalizedArticle {
   std::string id;
   std::string url;            // as received
-  std::string canonical_url;  // empty when no URL
+  // CanonicalizeUrl(url); for HTML without url, the page's absolute <link rel=canonical>
+  // (or og:url). Empty when there is no URL.
+  std::string canonical_url;
   std::string key;            // canonical_url, else id
   std::string source;
   std::string title;                     // NFC, whitespace collapsed
@@ -47,9 +49,13 @@ struct NormalizedArticle {
   std::string byline;
   Dateline dateline;
   std::string language = "und";  // ISO 639-1, "und" when undetermined
+  // Share of the sampled text CLD2 gives `language` (halved when CLD2 calls it unreliable);
+  // for a declared-language fallback, CLD2's share for that language; 0 for "und".
   float language_confidence = 0;
   std::string published_at;           // RFC 3339 UTC, empty when unparsable/absent
-  std::string published_at_original;  // as received
+  // As received: RawArticle.published_at, else (HTML) article:published_time / JSON-LD
+  // datePublished / <time datetime> of the page.
+  std::string published_at_original;
   int64_t published_at_unix_ms = 0;   // 0 when unknown
   // Case-folded, accent-folded, punctuation-folded body (title excluded), words separated
   // by single spaces. What dedupe shingles.
@@ -72,6 +78,7 @@ struct NormalizedArticle {
 //   kResourceExhausted  -> above max_text_bytes (DeadLetter.TOO_LARGE)
 //   kFailedPrecondition -> no text left after normalization (DeadLetter.EMPTY_CONTENT)
 //   kInvalidArgument    -> malformed input, e.g. no id (DeadLetter.MALFORMED_INPUT)
+// Normalize is const and thread-safe: one Normalizer can serve many threads.
 class Normalizer {
  public:
   explicit Normalizer(NormalizeOptions options);
@@ -83,11 +90,18 @@ class Normalizer {
 };
 
 // Canonical form of a URL: lower-cased scheme and host, default port, fragment and
-// tracking parameters (utm_*, fbclid, gclid, ...) removed, query parameters sorted.
-// Returns the input trimmed when it does not parse as an absolute http(s) URL.
+// tracking parameters (utm_*, fbclid, gclid, ...) removed, query parameters sorted (stable,
+// by name), AMP variants (/amp/ segment, trailing /amp, amp=1, outputType=amp, amp. host,
+// AMP caches) mapped to the plain page, dot segments and %-escapes normalized, empty path
+// -> "/". Returns the input trimmed when it does not parse as an absolute http(s) URL.
 std::string CanonicalizeUrl(const std::string& url);
 
 // Parses the publication-time formats real feeds use into RFC 3339 UTC; false when unknown.
+// Accepts ISO 8601 / RFC 3339 with or without time and zone ("2026-01-07",
+// "2017-09-15T00:00:00" = UTC, "...T14:03:00.250-05:00"), RFC 822/1123 ("Tue, 06 Jan 2026
+// 14:03:00 GMT", "+0000", EST...), Reuters "26-FEB-1987 15:01:01.79", "January 6, 2026
+// 2:03 PM" and Unix epoch seconds / milliseconds. Output "2026-01-07T00:00:00Z", with
+// ".mmmZ" when there are milliseconds.
 bool ParsePublishedAt(const std::string& text, std::string* rfc3339_utc, int64_t* unix_ms);
 
 // Folds text for matching: NFKC, case fold, strip accents, punctuation -> space,

@@ -6,6 +6,9 @@
 //   normalize_eval languages <trafilatura-eval dir> [limit]
 //       How often language detection on a sample of 512 / 1024 / 2048 bytes agrees with
 //       detection on the whole text (justifies NormalizeOptions::language_sample_bytes).
+//   normalize_eval fuzz <trafilatura-eval dir> [iterations]
+//       Feeds mutated pages, bodies, dates and URLs to the normalizer (run it in a
+//       sanitizer build): truncation, random bytes, stray tags, entities, control bytes.
 //   normalize_eval page <file.html[.gz]>
 //       Everything the normalizer makes of one page.
 //   normalize_eval jsonl <file.jsonl> [limit]
@@ -19,6 +22,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -190,6 +194,58 @@ int Page(const std::filesystem::path& path) {
   return 0;
 }
 
+int Fuzz(const std::filesystem::path& dir, size_t iterations) {
+  std::vector<std::string> pages;
+  for (const auto& entry : std::filesystem::directory_iterator(dir / "html")) {
+    std::string html;
+    if (pages.size() < 60 && ReadGzip(entry.path(), &html)) pages.push_back(std::move(html));
+  }
+  if (pages.empty()) return 1;
+  std::mt19937_64 rng(42);
+  auto pick = [&](size_t n) { return static_cast<size_t>(rng() % n); };
+  static const char* const kSnippets[] = {
+      "<", ">", "</p>", "<p>", "<div class=\"share\">", "</div>", "<script>", "</script>",
+      "<!--", "-->", "&", "&amp", "&#", "&#x110000;", "&#0;", "&eacute;", "\xC3", "\xFF",
+      "\xE2\x80", "\x00", "\r", "\n\n", "    ", "PARIS (AP) \xE2\x80\x94 ", "By ", "(AP)",
+      "<meta charset=\"iso-8859-2\">", "<meta charset=utf-16>", "<h2>", "<figcaption>",
+      "<br>", "<li>", "\xF0\x9F\x98\x80", "e\xCC\x81", "\xEF\xBB\xBF", "<article>"};
+  Normalizer normalizer({});
+  size_t ok = 0;
+  for (size_t i = 0; i < iterations; ++i) {
+    std::string text = pages[pick(pages.size())];
+    if (pick(2) == 0) text = text.substr(pick(text.size()));
+    text.resize(pick(text.size() + 1));
+    for (size_t m = pick(20); m > 0; --m) {
+      size_t at = text.empty() ? 0 : pick(text.size());
+      switch (pick(3)) {
+        case 0: text.insert(at, kSnippets[pick(std::size(kSnippets))]); break;
+        case 1: if (!text.empty()) text[at] = static_cast<char>(rng()); break;
+        default: if (!text.empty()) text.erase(at, pick(64)); break;
+      }
+    }
+    newsflow::v1::RawArticle raw;
+    raw.set_id("fuzz");
+    if (pick(2) == 0) {
+      raw.set_html(text);
+      if (pick(4) == 0) raw.set_charset(pick(2) == 0 ? "windows-1252" : "shift_jis");
+    } else {
+      raw.set_body(text);
+    }
+    raw.set_title(text.substr(0, pick(200)));
+    raw.set_url(text.substr(pick(text.size() + 1), pick(80)));
+    raw.set_published_at(text.substr(pick(text.size() + 1), pick(40)));
+    auto result = normalizer.Normalize(raw);
+    if (result.ok()) ++ok;
+    std::string out;
+    int64_t ms;
+    newsflow::normalize::ParsePublishedAt(raw.published_at(), &out, &ms);
+    newsflow::normalize::CanonicalizeUrl("https://" + raw.url());
+    newsflow::normalize::MatchingForm(raw.title());
+  }
+  std::printf("%zu iterations, %zu normalized\n", iterations, ok);
+  return 0;
+}
+
 int Jsonl(const std::string& path, size_t limit) {
   std::ifstream in(path);
   std::string line;
@@ -242,6 +298,7 @@ int main(int argc, char** argv) {
   if (mode == "jsonl") return Jsonl(argv[2], limit);
   if (mode == "languages") return Languages(argv[2], limit);
   if (mode == "page") return Page(argv[2]);
+  if (mode == "fuzz") return Fuzz(argv[2], limit == 0 ? 2000 : limit);
   std::cerr << "unknown mode " << mode << "\n";
   return 2;
 }

@@ -580,7 +580,8 @@ bool IsBoilerplateLine(std::string_view p) {
   if (p.size() > 160) return false;
   static constexpr std::string_view kExact[] = {
       "Advertisement", "Advertisement Continue reading the main story", "Continue reading",
-      "Continue reading the main story", "Photo", "Read more", "Scroll below for video",
+      "Continue reading the main story", "Media playback is unsupported on your device",
+      "Photo", "Read more", "Scroll below for video",
       "Scroll down for video", "Scroll for video",
       "Story continues below advertisement", "Video"};
   for (std::string_view e : kExact) {
