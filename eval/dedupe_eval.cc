@@ -163,7 +163,10 @@ absl::StatusOr<std::vector<Doc>> LoadDocs(const normalize::Normalizer& normalize
   std::vector<Doc> docs;
   for (const LabelledArticle& article : *articles) {
     if (limit > 0 && docs.size() >= limit) break;
-    docs.push_back(ToDoc(normalizer, article));
+    Doc doc = ToDoc(normalizer, article);
+    // Articles the normalizer rejects (no body) go to the dead-letter topic, not to dedup.
+    if (doc.matching_text.empty()) continue;
+    docs.push_back(std::move(doc));
   }
   // Stream order: publication time, then id (the order a live feed would deliver them).
   std::stable_sort(docs.begin(), docs.end(), [](const Doc& a, const Doc& b) {
@@ -430,9 +433,9 @@ absl::Status RunDedupeEval(const DedupeEvalOptions& options, std::ostream& out) 
   const dedupe::DedupeOptions& d = options.dedupe;
   out << absl::StrFormat(
       "Settings: %d-word shingles, %d MinHash values in %d bands, resemblance >= %.2f or "
-      "containment >= %.2f (min %d shingles).\n\n",
+      "containment >= %.2f (with resemblance >= %.2f and >= %d shingles).\n\n",
       d.shingle_size, d.num_hashes, d.bands, d.resemblance_threshold, d.containment_threshold,
-      d.min_shingles_for_containment);
+      d.min_resemblance_for_containment, d.min_shingles_for_containment);
 
   out << "### Same-event corpora\n\n"
       << "| corpus | articles | same-event copy pairs (containment >= 0.5) | recall | "

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "eval/dedupe_eval.h"
+#include "eval/tag_eval.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"newsflow-eval - measure newsflow's quality on labelled data (Markdown out)",
@@ -18,6 +19,13 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   dedup->add_option("--containment", dedupe.dedupe.containment_threshold, "Containment threshold")
       ->capture_default_str();
+  dedup->add_option("--min-resemblance", dedupe.dedupe.min_resemblance_for_containment,
+                    "Minimum resemblance for a containment match")
+      ->capture_default_str();
+  dedup->add_option("--num-hashes", dedupe.dedupe.num_hashes, "MinHash values")->capture_default_str();
+  dedup->add_option("--bands", dedupe.dedupe.bands, "LSH bands")->capture_default_str();
+  dedup->add_option("--shingle-size", dedupe.dedupe.shingle_size, "Words per shingle")
+      ->capture_default_str();
   dedup->add_option("--reuters-limit", dedupe.reuters_limit, "Use only the first N Reuters documents")
       ->capture_default_str();
   dedup->add_option("--seed", dedupe.seed, "Seed of the synthetic edits")->capture_default_str();
@@ -26,6 +34,49 @@ int main(int argc, char** argv) {
     absl::Status status = newsflow::eval::RunDedupeEval(dedupe, std::cout);
     if (!status.ok()) {
       std::cerr << "newsflow-eval dedup: " << status.message() << "\n";
+      exit_code = 1;
+    }
+  });
+  // Tagging: regions on Reuters PLACES, Reuters topic models (k-fold), IPTC on news_cluster.
+  newsflow::eval::TagEvalOptions tag_options;
+  CLI::App* tag = app.add_subcommand(
+      "tag", "Tagging: countries (Reuters PLACES), trained topics (Reuters TOPICS, k-fold), "
+             "IPTC top level (news_cluster)");
+  tag->add_option("--data", tag_options.data_dir, "Shared data folder")->capture_default_str();
+  tag->add_option("--folds", tag_options.folds, "Folds of the topic cross-validation")
+      ->capture_default_str();
+  tag->add_option("--reuters-limit", tag_options.reuters_limit,
+                  "Use only the first N Reuters documents")->capture_default_str();
+  tag->add_option("--topic-model", tag_options.tagger.topic_model_path,
+                  "Topic model blended into the IPTC measurement (default: lexicon only)");
+  tag->add_option("--epochs", tag_options.train.epochs, "fastText epochs")->capture_default_str();
+  tag->add_option("--lr", tag_options.train.learning_rate, "fastText learning rate")
+      ->capture_default_str();
+  tag->add_option("--dim", tag_options.train.dim, "fastText dimensions")->capture_default_str();
+  tag->add_option("--word-ngrams", tag_options.train.word_ngrams, "fastText word n-grams")
+      ->capture_default_str();
+  tag->add_option("--min-count", tag_options.train.min_count, "fastText minimum word count")
+      ->capture_default_str();
+  tag->add_option("--buckets", tag_options.train.buckets, "fastText n-gram buckets")
+      ->capture_default_str();
+  tag->add_option("--quantize", tag_options.train.quantize, "Quantize the fold models")
+      ->capture_default_str();
+  tag->add_option("--min-probability", tag_options.tagger.topic_model_options.min_probability,
+                  "Model labels at or above this probability")->capture_default_str();
+  tag->add_option("--top-min-probability",
+                  tag_options.tagger.topic_model_options.top_min_probability,
+                  "The top model label at or above this probability")->capture_default_str();
+  tag->add_option("--work-dir", tag_options.work_dir, "Folder for the per-fold models");
+  std::string sections = "regions,topics,iptc";
+  tag->add_option("--sections", sections, "Comma-separated: regions, topics, iptc")
+      ->capture_default_str();
+  tag->callback([&] {
+    tag_options.regions = sections.find("regions") != std::string::npos;
+    tag_options.topics = sections.find("topics") != std::string::npos;
+    tag_options.iptc = sections.find("iptc") != std::string::npos;
+    absl::Status status = newsflow::eval::RunTagEval(tag_options, std::cout);
+    if (!status.ok()) {
+      std::cerr << "newsflow-eval tag: " << status.message() << "\n";
       exit_code = 1;
     }
   });

@@ -86,6 +86,9 @@ void UnitHashes(std::string_view text, std::vector<uint64_t>* units) {
   }
 }
 
+// Entries checked per LSH bucket, newest first.
+constexpr size_t kMaxBucketScan = 32;
+
 }  // namespace
 
 absl::Status DedupeOptions::Validate() const {
@@ -108,16 +111,7 @@ absl::Status DedupeOptions::Validate() const {
 }
 
 Deduper::Deduper(const DedupeOptions& options)
-    : options_(options), rows_per_band_(options.num_hashes / options.bands) {
-  // Fixed seeds: signatures must be identical across runs and processes.
-  uint64_t state = 0x6e657773666c6f77ULL;  // "newsflow"
-  for (int i = 0; i < options_.num_hashes; ++i) {
-    state = Mix(state + 0x9e3779b97f4a7c15ULL);
-    hash_multipliers_.push_back(state | 1);
-    state = Mix(state + 0x9e3779b97f4a7c15ULL);
-    hash_offsets_.push_back(state);
-  }
-}
+    : options_(options), rows_per_band_(options.num_hashes / options.bands) {}
 
 std::vector<uint32_t> Deduper::Signature(std::string_view matching_text,
                                          int* shingle_count) const {
@@ -142,12 +136,27 @@ std::vector<uint32_t> Deduper::Signature(std::string_view matching_text,
   }
   *shingle_count = static_cast<int>(shingles.size());
 
-  std::vector<uint32_t> signature(options_.num_hashes, std::numeric_limits<uint32_t>::max());
+  // One-permutation MinHash: one hash per shingle picks a bin and a value; each bin keeps
+  // its minimum. O(shingles) instead of O(shingles x num_hashes) for k independent hashes,
+  // with the same estimator (share of equal bins) for texts longer than the signature.
+  constexpr uint32_t kEmpty = std::numeric_limits<uint32_t>::max();
+  // Fixed: signatures must be identical across runs and processes.
+  constexpr uint64_t kDensifySalt = 0x6e657773666c6f77ULL;  // "newsflow"
+  const uint64_t bins = static_cast<uint64_t>(options_.num_hashes);
+  std::vector<uint32_t> signature(options_.num_hashes, kEmpty);
   for (uint64_t s : shingles) {
-    for (int i = 0; i < options_.num_hashes; ++i) {
-      uint32_t v = static_cast<uint32_t>((hash_multipliers_[i] * s + hash_offsets_[i]) >> 32);
-      signature[i] = std::min(signature[i], v);
-    }
+    const uint64_t bin = ((s >> 32) * bins) >> 32;
+    const uint32_t value = static_cast<uint32_t>(s) & (kEmpty - 1);  // never kEmpty
+    signature[bin] = std::min(signature[bin], value);
+  }
+  // Densification: an empty bin borrows the value of the next non-empty bin to its right,
+  // salted by the distance, so short texts still get comparable signatures.
+  for (size_t i = 0; i < signature.size() && !shingles.empty(); ++i) {
+    if (signature[i] != kEmpty) continue;
+    size_t distance = 1;
+    while (signature[(i + distance) % signature.size()] == kEmpty) ++distance;
+    const uint32_t borrowed = signature[(i + distance) % signature.size()];
+    signature[i] = static_cast<uint32_t>(Mix(borrowed + distance * kDensifySalt)) & (kEmpty - 1);
   }
   return signature;
 }
@@ -200,7 +209,12 @@ DedupeResult Deduper::Process(const DedupeInput& input) {
   for (int band = 0; band < options_.bands; ++band) {
     auto bucket = buckets_.find(BandKey(signature, band));
     if (bucket == buckets_.end()) continue;
-    for (uint64_t sequence : bucket->second) {
+    // Buckets of very common band values (boilerplate, stock phrases) say little and cost
+    // much: only their newest entries are checked. A real copy shares many bands.
+    const std::vector<uint64_t>& sequences = bucket->second;
+    const size_t first = sequences.size() > kMaxBucketScan ? sequences.size() - kMaxBucketScan : 0;
+    for (size_t position = first; position < sequences.size(); ++position) {
+      const uint64_t sequence = sequences[position];
       if (!seen.insert(sequence).second) continue;
       const Entry* candidate = Find(sequence);
       if (candidate == nullptr) continue;
@@ -220,6 +234,7 @@ DedupeResult Deduper::Process(const DedupeInput& input) {
       }
       const bool resembles = similarity >= options_.resemblance_threshold;
       const bool contained = containment >= options_.containment_threshold &&
+                             similarity >= options_.min_resemblance_for_containment &&
                              smaller >= options_.min_shingles_for_containment;
       if (!resembles && !contained) continue;
       // Closest earlier article; on a tie the earliest (lowest sequence, visited in

@@ -1,5 +1,5 @@
 // Dedupe stage: exact and near-duplicate detection over a stream of normalized articles,
-// with MinHash signatures of word shingles (character n-grams for unsegmented scripts)
+// with one-permutation MinHash signatures of word shingles (character n-grams for unsegmented scripts)
 // and LSH banding for candidate lookup. Pure library: no Kafka.
 #ifndef NEWSFLOW_PROCESSORS_DEDUPE_DEDUPE_H_
 #define NEWSFLOW_PROCESSORS_DEDUPE_DEDUPE_H_
@@ -26,14 +26,17 @@ struct DedupeOptions {
   // LSH bands; more bands find lower similarities at the cost of more candidates. Default 32.
   int bands = 32;
   // Estimated Jaccard resemblance at or above which an earlier article is a near duplicate.
-  // Default 0.5.
-  double resemblance_threshold = 0.5;
+  // Default 0.4 (chosen with `newsflow-eval dedup`, docs/QUALITY.md).
+  double resemblance_threshold = 0.4;
   // Estimated containment (share of the smaller article's shingles found in the larger) at or
-  // above which a trimmed or padded copy is a near duplicate. Default 0.8.
-  double containment_threshold = 0.8;
+  // above which a trimmed or padded copy is a near duplicate. Default 0.6.
+  double containment_threshold = 0.6;
   // Containment is trusted only when both articles have at least this many shingles;
   // one-line items would otherwise be "contained" in everything. Default 20.
   int min_shingles_for_containment = 20;
+  // Containment is trusted only with at least this resemblance: a short article that shares
+  // one quoted paragraph with a long one is contained in it, but is not a copy. Default 0.15.
+  double min_resemblance_for_containment = 0.15;
   // Articles older (by event time) than the newest seen minus this window are evicted.
   // Default 7 days.
   int64_t window_ms = 7LL * 24 * 3600 * 1000;
@@ -100,8 +103,6 @@ class Deduper {
 
   DedupeOptions options_;
   int rows_per_band_;
-  std::vector<uint64_t> hash_multipliers_;  // one odd multiplier per MinHash function
-  std::vector<uint64_t> hash_offsets_;
 
   uint64_t next_sequence_ = 0;
   int64_t newest_event_time_ms_ = 0;

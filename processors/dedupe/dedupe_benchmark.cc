@@ -1,7 +1,12 @@
-// Google Benchmark for the dedupe stage: articles/s against indexes of growing size.
+// Google Benchmark for the dedupe stage: articles/s against indexes of growing size, and
+// resident memory per indexed article. Synthetic articles (no data files needed).
+#include <unistd.h>
+
 #include <cmath>
+#include <fstream>
 #include <random>
 #include <string>
+#include <vector>
 
 #include <benchmark/benchmark.h>
 
@@ -10,45 +15,113 @@
 namespace newsflow::dedupe {
 namespace {
 
-// A synthetic ~4 KB article in matching form drawn from a Zipf-like vocabulary.
-std::string SyntheticArticle(std::mt19937_64& random, int words = 650) {
-  static const std::vector<std::string> vocabulary = [] {
-    std::vector<std::string> v;
-    for (int i = 0; i < 20000; ++i) v.push_back("w" + std::to_string(i * 7919 % 100003));
+const std::vector<std::string>& Vocabulary() {
+  static const auto* vocabulary = [] {
+    auto* v = new std::vector<std::string>;
+    for (int i = 0; i < 50000; ++i) v->push_back("w" + std::to_string(i * 7919 % 100003));
     return v;
   }();
+  return *vocabulary;
+}
+
+// A synthetic article in matching form, words drawn from a Zipf-like distribution;
+// 650 words is about 4 KB, the size of a typical wire story.
+std::string SyntheticArticle(std::mt19937_64& random, int words) {
   std::string text;
+  std::uniform_real_distribution<double> unit(0, 1);
   for (int i = 0; i < words; ++i) {
-    double u = std::uniform_real_distribution<double>(0, 1)(random);
-    size_t index = static_cast<size_t>(std::pow(u, 3) * vocabulary.size());
+    const size_t index = static_cast<size_t>(std::pow(unit(random), 3) * Vocabulary().size());
     if (!text.empty()) text.push_back(' ');
-    text += vocabulary[index];
+    text += Vocabulary()[index];
   }
   return text;
 }
 
+int64_t ResidentBytes() {
+  std::ifstream statm("/proc/self/statm");
+  int64_t pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return resident * sysconf(_SC_PAGESIZE);
+}
+
+// Time per 4 KB article once the index holds range(0) articles (fresh, unique text each
+// iteration, so every article is shingled, looked up and inserted).
 void BM_ProcessAgainstIndex(benchmark::State& state) {
   const int64_t index_size = state.range(0);
   std::mt19937_64 random(7);
-  Deduper deduper{DedupeOptions{}};
+  DedupeOptions options;
+  options.max_articles = static_cast<size_t>(index_size) + 1'000'000;
+  Deduper deduper{options};
   for (int64_t i = 0; i < index_size; ++i) {
-    deduper.Process({"pre" + std::to_string(i), "", SyntheticArticle(random, 80), i + 1});
+    deduper.Process({"pre" + std::to_string(i), "", SyntheticArticle(random, 60), i + 1});
   }
   std::vector<std::string> articles;
-  for (int i = 0; i < 256; ++i) articles.push_back(SyntheticArticle(random));
-  int64_t n = 0;
-  int64_t bytes = 0;
+  for (int i = 0; i < 512; ++i) articles.push_back(SyntheticArticle(random, 650));
+  int64_t n = 0, bytes = 0;
+  std::string text;
   for (auto _ : state) {
-    const std::string& text = articles[n % articles.size()];
-    benchmark::DoNotOptimize(
-        deduper.Process({"a" + std::to_string(n), "", text, index_size + n + 1}));
+    // A unique tail keeps every article from being an exact duplicate of an earlier one.
+    text = articles[n % articles.size()];
+    text += " unique";
+    text += std::to_string(n);
+    benchmark::DoNotOptimize(deduper.Process({"a" + std::to_string(n), "", text, index_size + n + 1}));
     bytes += static_cast<int64_t>(text.size());
     ++n;
   }
   state.SetItemsProcessed(n);
   state.SetBytesProcessed(bytes);
+  state.counters["indexed"] = static_cast<double>(deduper.stats().indexed_articles);
 }
-BENCHMARK(BM_ProcessAgainstIndex)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ProcessAgainstIndex)
+    ->Arg(10'000)
+    ->Arg(100'000)
+    ->Arg(1'000'000)
+    ->Unit(benchmark::kMicrosecond)
+    ->MinTime(2.0);
+
+// Resident memory growth per indexed article (index structures included).
+void BM_MemoryPerIndexedArticle(benchmark::State& state) {
+  const int64_t count = state.range(0);
+  std::mt19937_64 random(11);
+  std::vector<std::string> texts;
+  for (int i = 0; i < 1024; ++i) texts.push_back(SyntheticArticle(random, 650));
+  for (auto _ : state) {
+    DedupeOptions options;
+    options.max_articles = static_cast<size_t>(count);
+    const int64_t before = ResidentBytes();
+    {
+      Deduper deduper{options};
+      std::string text;
+      for (int64_t i = 0; i < count; ++i) {
+        text = texts[i % texts.size()];
+        text += " unique";
+        text += std::to_string(i);
+        deduper.Process({"id-" + std::to_string(i), "", text, i + 1});
+      }
+      state.counters["bytes_per_article"] =
+          static_cast<double>(ResidentBytes() - before) / static_cast<double>(count);
+      state.counters["indexed"] = static_cast<double>(deduper.stats().indexed_articles);
+    }
+  }
+}
+BENCHMARK(BM_MemoryPerIndexedArticle)->Arg(100'000)->Arg(1'000'000)->Iterations(1)->Unit(benchmark::kSecond);
+
+}  // namespace
+}  // namespace newsflow::dedupe
+
+namespace newsflow::dedupe {
+namespace {
+
+// Shingling + signature alone, no index.
+void BM_Signature(benchmark::State& state) {
+  std::mt19937_64 random(3);
+  const std::string text = SyntheticArticle(random, 650);
+  Deduper deduper{DedupeOptions{}};
+  int shingles = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(deduper.Signature(text, &shingles));
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(text.size()));
+}
+BENCHMARK(BM_Signature);
 
 }  // namespace
 }  // namespace newsflow::dedupe
