@@ -315,15 +315,14 @@ internal::DatelineParts TaggerImpl::Dateline(const TagInput& input, size_t* skip
   if (!input.dateline_place.empty()) {
     dateline = internal::ParseDateline(input.dateline_place);
     if (dateline.place.empty()) dateline.place = input.dateline_place;
-    // The first paragraph still opens with the same dateline: do not count it twice.
-    if (!opening.place.empty() &&
-        internal::FoldPhrase(opening.place) != internal::FoldPhrase(dateline.place)) {
-      opening = {};
-    }
   } else {
     dateline = opening;
   }
-  if (!opening.place.empty()) *skip = opening.end;
+  // The first paragraph still opens with the same dateline: do not count it twice. Shared
+  // with the topic model's tokenization (topic_model.cc), so models see the same words.
+  if (!input.paragraphs.empty()) {
+    *skip = internal::OpeningDatelineSkip(input.paragraphs[0], input.dateline_place);
+  }
   return dateline;
 }
 
@@ -489,12 +488,15 @@ TagResult TaggerImpl::Tag(const TagInput& input) const {
   TagResult result;
   // The model runs first: it may use a Tagger itself, and the scratch is per thread.
   std::vector<TopicTag> predictions;
-  if (options_.topic_model != nullptr) options_.topic_model->Predict(input, &predictions);
+  const TopicModel* model = options_.topic_model.get();
+  const bool model_reads_words = model != nullptr && model->ReadsFoldedWords();
+  if (model != nullptr && !model_reads_words) model->Predict(input, &predictions);
   std::vector<TopicTag> foreign;  // model labels that are not IPTC topics
 
   thread_local Scratch scratch;
   Scratch& s = scratch;
   s.Prepare(gazetteer_.countries().size(), lexicon_.topics().size(), lexicon_.num_phrases());
+  auto apply_predictions = [&] {
   for (const TopicTag& p : predictions) {
     const int t = lexicon_.TopicIndex(p.code);
     if (t < 0) {
@@ -504,6 +506,8 @@ TagResult TaggerImpl::Tag(const TagInput& input) const {
     s.TouchTopic(t);
     s.topic_model[t] = std::max(s.topic_model[t], std::clamp(p.score, 0.0f, 1.0f));
   }
+  };
+  if (!model_reads_words) apply_predictions();
 
   size_t dateline_skip = 0;
   const internal::DatelineParts dateline = Dateline(input, &dateline_skip);
@@ -515,6 +519,15 @@ TagResult TaggerImpl::Tag(const TagInput& input) const {
     internal::Tokenize(text, static_cast<uint16_t>(p + 1), &s.tokens);
   }
   const std::vector<Token>& tokens = s.tokens.tokens;
+  if (model_reads_words) {
+    // The model reads the same folded words: title, then paragraphs without the dateline.
+    thread_local std::vector<std::string_view> words;
+    words.clear();
+    const size_t n = std::min(tokens.size(), internal::kModelMaxTokens);
+    for (size_t k = 0; k < n; ++k) words.push_back(s.tokens.Folded(tokens[k]));
+    model->PredictWords(words, &predictions);
+    apply_predictions();
+  }
 
   // A title-case (or all-caps) title: capitalisation says little about proper nouns there.
   // Body paragraphs are taken as sentence case.

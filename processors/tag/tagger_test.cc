@@ -331,6 +331,31 @@ TEST(Regions, OrganisationsAndLandmarksImplyACountry) {
   EXPECT_NE(FindRegion(result, "US"), nullptr);
 }
 
+TEST(Regions, UsStateNamesMeanTheUnitedStates) {
+  const TagResult result =
+      TagText("Wildfires spread across California while floods hit Texas and Ohio.");
+  const RegionTag* us = FindRegion(result, "US");
+  ASSERT_NE(us, nullptr);
+  EXPECT_EQ(us->role, RegionRole::kFocus);
+  EXPECT_EQ(us->mentions, 3);
+  EXPECT_EQ(result.regions.size(), 1u);
+}
+
+TEST(Regions, TheElyseeImpliesFrance) {
+  const TagResult result = TagText("The Elysee said the president would travel next week.");
+  EXPECT_NE(FindRegion(result, "FR"), nullptr);
+}
+
+TEST(Regions, CountryNamesInOtherLanguagesAreFound) {
+  const TagResult de = TagText("Frankreich und Deutschland verhandeln mit Russland.");
+  EXPECT_NE(FindRegion(de, "FR"), nullptr);
+  EXPECT_NE(FindRegion(de, "DE"), nullptr);
+  EXPECT_NE(FindRegion(de, "RU"), nullptr);
+  const TagResult es = TagText("Alemania y Estados Unidos firmaron el acuerdo.");
+  EXPECT_NE(FindRegion(es, "DE"), nullptr);
+  EXPECT_NE(FindRegion(es, "US"), nullptr);
+}
+
 TEST(Regions, HistoricNamesMapToTodaysCountries) {
   const TagResult result = TagText("West Germany and the Soviet Union signed the accord.");
   EXPECT_NE(FindRegion(result, "DE"), nullptr);

@@ -368,6 +368,17 @@ DatelineParts ParseDateline(std::string_view paragraph) {
   return parts;
 }
 
+size_t OpeningDatelineSkip(std::string_view first_paragraph, std::string_view dateline_place) {
+  const DatelineParts opening = ParseDateline(first_paragraph);
+  if (opening.place.empty()) return 0;
+  if (!dateline_place.empty()) {
+    DatelineParts given = ParseDateline(dateline_place);
+    if (given.place.empty()) given.place = dateline_place;
+    if (FoldPhrase(opening.place) != FoldPhrase(given.place)) return 0;
+  }
+  return opening.end;
+}
+
 std::string_view ExtractDatelinePlace(std::string_view paragraph) {
   return ParseDateline(paragraph).place;
 }

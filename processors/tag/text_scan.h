@@ -10,6 +10,9 @@
 
 namespace newsflow::tag::internal {
 
+// Words of an article a topic model reads (topic_model.h); part of the model format.
+inline constexpr size_t kModelMaxTokens = 400;
+
 // Token flags.
 inline constexpr uint8_t kInitialUpper = 1 << 0;   // first letter is upper case ("Paris", "USA")
 inline constexpr uint8_t kAllUpper = 1 << 1;       // has letters, none lower case ("USA", "U.S.")
@@ -67,6 +70,11 @@ struct DatelineParts {
   size_t end = 0;              // bytes of the paragraph taken by the dateline and its separator
 };
 DatelineParts ParseDateline(std::string_view paragraph);
+
+// Bytes at the start of the first paragraph that belong to its dateline and are not article
+// text: the opening dateline's length, unless `dateline_place` (given separately, e.g. by the
+// normalizer) names a different place. 0 when the paragraph opens with no dateline.
+size_t OpeningDatelineSkip(std::string_view first_paragraph, std::string_view dateline_place);
 
 // ParseDateline(paragraph).place. Also accepts a bare dateline text ("PARIS (AP) —",
 // "SALVADOR, Feb 26 -") or a bare place ("Paris").

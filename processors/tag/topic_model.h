@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "processors/tag/tagger.h"
+#include "processors/tag/text_scan.h"
 
 namespace newsflow::tag {
 
@@ -25,18 +26,19 @@ struct TopicModelTrainOptions {
   int epochs = 30;
   // Initial learning rate. Default 0.5.
   double learning_rate = 0.5;
-  // Embedding size; the model file grows linearly with it. Default 32.
-  int dim = 32;
+  // Embedding size; the model file and the prediction time grow linearly with it. 16 gave
+  // the best Reuters-21578 F1 per microsecond (docs/QUALITY.md). Default 16.
+  int dim = 16;
   // Word n-grams (2 = unigrams + bigrams). Default 2.
   int word_ngrams = 2;
   // Words seen fewer times are dropped from the vocabulary. Default 2.
   int min_count = 2;
   // Hash buckets for word n-grams (rows of the embedding matrix beyond the vocabulary).
-  // Default 100000.
-  int buckets = 100000;
-  // Product-quantize the model (fastText `quantize`, 2 dims per byte code): ~8x smaller file
-  // for a small loss. Default true.
-  bool quantize = true;
+  // Default 30000.
+  int buckets = 30000;
+  // Product-quantize the model (fastText `quantize`, 2 dims per byte code): ~3x smaller file,
+  // but decoding the codes makes prediction ~2x slower. Default false.
+  bool quantize = false;
   // Training threads. 1 makes training reproducible byte for byte (fastText's Hogwild
   // updates race with more threads). Default 1.
   int threads = 1;
@@ -63,11 +65,13 @@ absl::StatusOr<std::unique_ptr<TopicModel>> LoadTopicModel(const std::string& pa
                                                            const TopicModelOptions& options);
 
 namespace internal {
-// The words the model sees for an article: folded tokens of the title and paragraphs
-// (numbers become "0"), at most kModelMaxTokens, space-separated. Part of the model format:
-// changing it requires retraining every model.
-inline constexpr size_t kModelMaxTokens = 400;
+// The words the model sees for an article: the tagger's folded tokens of the title, then the
+// paragraphs without the opening dateline (numbers become "0"), at most kModelMaxTokens,
+// space-separated. Part of the model format: changing it requires retraining every model.
 std::string ModelText(const TagInput& input);
+// The folded words behind ModelText (before the number rule); views into the returned
+// per-thread buffer, valid until the next call on this thread.
+const TokenBuffer& ModelTokens(const TagInput& input, std::vector<std::string_view>* words);
 }  // namespace internal
 
 }  // namespace newsflow::tag
