@@ -32,6 +32,9 @@ using internal::TopicLexicon;
 
 // Position weights: a title mention counts this many first-paragraph mentions.
 constexpr float kTitleRegionWeight = 3.0f;
+// The first country a headline names is usually its subject ("Ukraine's allies ... with
+// Russia", "China sanctions US firms"): it gets this much more, half a title mention.
+constexpr float kTitleLeadBonus = 3.0f;
 constexpr float kTitleTopicWeight = 2.0f;
 // Paragraph p (0-based) weighs 1 / (1 + decay * p), but at least the floor.
 constexpr float kRegionParagraphDecay = 0.1f;
@@ -165,6 +168,13 @@ class TaggerImpl final : public Tagger {
     for (const auto& [hash, len] : lexicon_.phrases().first_tokens())
       first_[hash].lexicon_len = len;
     for (const auto& [hash, words] : gazetteer_.words()) first_[hash].words |= words;
+    if (options_.topic_model != nullptr) {
+      const std::vector<std::string> labels = options_.topic_model->Labels();
+      blend_iptc_ = labels.empty() ||
+                    std::any_of(labels.begin(), labels.end(), [&](const std::string& code) {
+                      return lexicon_.TopicIndex(code) >= 0;
+                    });
+    }
   }
 
   TagResult Tag(const TagInput& input) const override;
@@ -197,6 +207,7 @@ class TaggerImpl final : public Tagger {
   Gazetteer gazetteer_;
   TopicLexicon lexicon_;
   absl::flat_hash_map<uint64_t, FirstInfo> first_;
+  bool blend_iptc_ = false;  // the model emits IPTC codes: blend them with the lexicon
 };
 
 // Fills hashes[k] with the combined hash of tokens [i, i + k + 1); returns how many tokens
@@ -386,6 +397,18 @@ void TaggerImpl::ScoreRegions(Scratch& s, int dateline_country, bool usga_anywhe
       s.country_supported[m.country] = 1;
     }
   }
+  // The headline's first country ranks higher, but the bonus does not raise the bar other
+  // countries must reach to be FOCUS (that compares text evidence only).
+  int lead_country = -1;
+  float plain_top = 0;
+  for (int c : s.touched_countries) plain_top = std::max(plain_top, s.country_raw[c]);
+  for (const Mention& m : s.mentions) {  // in text order
+    if (s.tokens.tokens[m.token].segment != 0) break;
+    if (m.conditional && !s.country_supported[m.country]) continue;
+    lead_country = m.country;
+    s.country_raw[m.country] += kTitleLeadBonus;
+    break;
+  }
   float top = 0;
   int top_country = -1;
   for (int c : s.touched_countries) {
@@ -418,7 +441,7 @@ void TaggerImpl::ScoreRegions(Scratch& s, int dateline_country, bool usga_anywhe
   result->regions.reserve(keep);
   for (size_t k = 0; k < keep; ++k) {
     const int c = candidates[k].country;
-    const float raw = s.country_raw[c];
+    const float raw = s.country_raw[c] - (c == lead_country ? kTitleLeadBonus : 0.0f);
     RegionTag tag;
     const internal::Country& country = countries[c];
     tag.country_code = country.code;
@@ -427,7 +450,7 @@ void TaggerImpl::ScoreRegions(Scratch& s, int dateline_country, bool usga_anywhe
     tag.subregion = country.subregion;
     tag.score = candidates[k].score;
     tag.mentions = s.country_mentions[c];
-    const bool focus = c == top_country || (raw >= options_.focus_ratio * top &&
+    const bool focus = c == top_country || (raw >= options_.focus_ratio * plain_top &&
                                             s.country_mentions[c] >= options_.focus_min_mentions);
     if (s.country_text_mentions[c] == 0) {
       tag.role = RegionRole::kDateline;
@@ -456,7 +479,7 @@ void TaggerImpl::ScoreTopics(Scratch& s, TagResult* result) const {
       s.topic_total[a] += own;
     }
   }
-  const bool blend = options_.topic_model != nullptr;
+  const bool blend = blend_iptc_;
   const float w = static_cast<float>(options_.topic_model_weight);
   struct Candidate {
     float score;

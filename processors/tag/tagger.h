@@ -35,6 +35,10 @@ class TopicModel {
   // Same output as Predict(input) for the folded words of input. Default: nothing.
   virtual void PredictWords(const std::vector<std::string_view>& words,
                             std::vector<TopicTag>* out) const {}
+  // Every code the model can emit; empty = unknown. The tagger blends IPTC scores only with
+  // a model that knows at least one IPTC topic (or whose labels are unknown), so that e.g. a
+  // Reuters model does not dilute the lexicon's IPTC scores. Default empty.
+  virtual std::vector<std::string> Labels() const { return {}; }
 };
 
 // How a loaded model's probabilities become labels (see LoadTopicModel in topic_model.h).

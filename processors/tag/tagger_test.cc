@@ -390,6 +390,18 @@ TEST(Regions, TitleMentionsOutweighLateMentions) {
   EXPECT_LT(co->score, 1.0f);
 }
 
+TEST(Regions, TheHeadlinesFirstCountryRanksFirst) {
+  const TagResult result = SharedTagger().Tag(
+      Article("Kenya signs grain deal with Egypt",
+              {"Kenya and Egypt agreed on the terms.", "Egypt will ship wheat, Egypt said."}));
+  ASSERT_GE(result.regions.size(), 2u);
+  EXPECT_EQ(result.regions[0].country_code, "KE");
+  EXPECT_EQ(result.regions[0].role, RegionRole::kFocus);
+  const RegionTag* eg = FindRegion(result, "EG");
+  ASSERT_NE(eg, nullptr);
+  EXPECT_EQ(eg->role, RegionRole::kFocus);  // the bonus does not push others out of focus
+}
+
 TEST(Regions, RegionAndSubregionComeFromTheCountryRows) {
   const TagResult result = TagText("Ukraine and Kenya signed a grain deal.");
   const RegionTag* ua = FindRegion(result, "UA");
@@ -591,6 +603,8 @@ TEST(Acceptance, SeedArticle) {
   for (const TopicTag& t : result.topics)
     std::cout << "topic " << t.code << " " << t.label << " " << t.score << "\n";
   ExpectSeedAcceptance(result);
+  ASSERT_FALSE(result.regions.empty());
+  EXPECT_EQ(result.regions[0].country_code, "UA");  // the headline's subject ranks first
 }
 
 TEST(Concurrency, ManyThreadsShareOneTagger) {

@@ -75,6 +75,12 @@ class FastTextTopicModel final : public TopicModel {
 
   bool ReadsFoldedWords() const override { return true; }
 
+  std::vector<std::string> Labels() const override {
+    std::vector<std::string> codes;
+    for (const TopicTag& tag : labels_) codes.push_back(tag.code);
+    return codes;
+  }
+
   void PredictWords(const std::vector<std::string_view>& words,
                     std::vector<TopicTag>* out) const override {
     if (words.empty()) return;

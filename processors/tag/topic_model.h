@@ -22,7 +22,8 @@ struct TrainingExample {
 };
 
 struct TopicModelTrainOptions {
-  // Passes over the data. Default 30.
+  // Passes over the data. 50 lifts Reuters macro-F1 (rare categories) from 0.23 to 0.28 at
+  // the same micro-F1 (docs/QUALITY.md) but is kept for a v3 of the shipped model. Default 30.
   int epochs = 30;
   // Initial learning rate. Default 0.5.
   double learning_rate = 0.5;

@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -144,6 +145,32 @@ TEST_F(TopicModelTest, TheTaggerLoadsAModelByConfiguration) {
     if (!iptc) seen_foreign = true;
     EXPECT_FALSE(iptc && seen_foreign) << "IPTC topic " << t.code << " after a model label";
   }
+}
+
+TEST_F(TopicModelTest, AModelWithoutIptcLabelsLeavesIptcScoresAlone) {
+  std::vector<TrainingExample> examples = TinySet();
+  for (TrainingExample& e : examples) {
+    e.labels.erase(std::remove(e.labels.begin(), e.labels.end(), "medtop:04000000"),
+                   e.labels.end());
+  }
+  const std::string path = Path("foreign.bin");
+  ASSERT_THAT(TrainTopicModel(examples, TinyOptions(), path), IsOk());
+  TaggerOptions with_model;
+  with_model.topic_model_path = path;
+  absl::StatusOr<std::unique_ptr<Tagger>> a = Tagger::Create(with_model);
+  absl::StatusOr<std::unique_ptr<Tagger>> b = Tagger::Create(TaggerOptions());
+  ASSERT_THAT(a.status(), IsOk());
+  ASSERT_THAT(b.status(), IsOk());
+  const TagInput input = Article("Oil prices climb", "Crude oil prices rose after OPEC cut output.");
+  const TagResult ra = (*a)->Tag(input);
+  const TagResult rb = (*b)->Tag(input);
+  ASSERT_FALSE(rb.topics.empty());
+  ASSERT_GE(ra.topics.size(), rb.topics.size());
+  for (size_t k = 0; k < rb.topics.size(); ++k) {
+    EXPECT_EQ(ra.topics[k].code, rb.topics[k].code);
+    EXPECT_FLOAT_EQ(ra.topics[k].score, rb.topics[k].score);
+  }
+  EXPECT_TRUE(HasCode(ra.topics, "test:oil"));
 }
 
 TEST_F(TopicModelTest, ModelLabelsOutsideIptcAreCapped) {
