@@ -88,6 +88,9 @@ void RegisterTopicFlags(CLI::App* app, kafka::TopicsOptions* topics) {
   app->add_option("--enriched-topic", topics->enriched, "Topic of enriched articles")
       ->capture_default_str();
   app->add_option("--dlq-topic", topics->dlq, "Dead-letter topic")->capture_default_str();
+  app->add_option("--dedup-changelog-topic", topics->dedup_changelog,
+                  "Compacted topic where process keeps its dedup index (replayed on start)")
+      ->capture_default_str();
   app->add_option("--raw-partitions", topics->raw_partitions,
                   "Partitions of the raw topic when newsflow creates it")
       ->capture_default_str();
@@ -232,6 +235,7 @@ struct ProcessCommand {
   service::ProcessorOptions options;
   double window_hours = 24 * 7;
   bool no_create_topics = false;
+  bool no_durable_dedup = false;
 
   void Register(CLI::App* parent) {
     CLI::App* app = parent->add_subcommand(
@@ -264,6 +268,11 @@ struct ProcessCommand {
         ->capture_default_str();
     app->add_flag("--no-create-topics", no_create_topics,
                   "Do not create missing topics (they must exist)");
+    app->add_flag("--no-durable-dedup", no_durable_dedup,
+                  "Keep the dedup index in memory only (a restart forgets earlier articles)");
+    app->add_option("--max-records", options.max_records,
+                    "Stop cleanly after this many records (0 = no limit)")
+        ->capture_default_str();
     RegisterPipelineFlags(app, &options.pipeline, &window_hours);
     app->callback([this] { exit_code = Run(); });
   }
@@ -274,6 +283,7 @@ struct ProcessCommand {
     options.consumer.client.client_id = "newsflow-process";
     options.producer.client = options.consumer.client;
     options.create_topics = !no_create_topics;
+    options.durable_dedup = !no_durable_dedup;
     options.pipeline.dedupe.window_ms = static_cast<int64_t>(window_hours * 3600 * 1000);
     auto report = service::RunProcessor(options, g_stop, std::cerr);
     if (!report.ok()) return Fail(report.status(), "process");

@@ -3,6 +3,8 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafkacpp.h>
 
+#include <algorithm>
+#include <chrono>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -62,6 +64,23 @@ class ErrorRecorder : public RdKafka::EventCb {
   mutable std::mutex mutex_;
   absl::Status last_;
 };
+
+ConsumedMessage ToConsumedMessage(RdKafka::Message& message) {
+  ConsumedMessage out;
+  out.topic = message.topic_name();
+  out.partition = message.partition();
+  out.offset = message.offset();
+  if (message.key_pointer() != nullptr) {
+    out.key.assign(static_cast<const char*>(message.key_pointer()), message.key_len());
+  }
+  if (message.payload() != nullptr) {
+    out.value.assign(static_cast<const char*>(message.payload()), message.len());
+  } else {
+    out.null_value = true;
+  }
+  out.timestamp_ms = message.timestamp().timestamp;
+  return out;
+}
 
 }  // namespace
 
@@ -188,6 +207,23 @@ absl::Status Producer::Send(const std::string& topic, std::string_view key,
   }
 }
 
+absl::Status Producer::SendTombstone(const std::string& topic, std::string_view key,
+                                     uint64_t tag) {
+  while (true) {
+    RdKafka::ErrorCode code = producer_->produce(
+        topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY, nullptr, 0,
+        key.data(), key.size(), /*timestamp=*/0, reinterpret_cast<void*>(static_cast<uintptr_t>(tag)));
+    if (code == RdKafka::ERR_NO_ERROR) {
+      callbacks_->sent_.fetch_add(1);
+      return absl::OkStatus();
+    }
+    if (code != RdKafka::ERR__QUEUE_FULL) {
+      return KafkaErrorToStatus(code, absl::StrCat("producing tombstone to ", topic));
+    }
+    producer_->poll(100);
+  }
+}
+
 void Producer::Poll(int timeout_ms) { producer_->poll(timeout_ms); }
 
 absl::Status Producer::Flush(int timeout_ms) {
@@ -264,17 +300,7 @@ absl::StatusOr<std::optional<ConsumedMessage>> Consumer::Poll(int timeout_ms) {
   std::unique_ptr<RdKafka::Message> message(consumer_->consume(timeout_ms));
   switch (message->err()) {
     case RdKafka::ERR_NO_ERROR: {
-      ConsumedMessage out;
-      out.topic = message->topic_name();
-      out.partition = message->partition();
-      out.offset = message->offset();
-      if (message->key_pointer() != nullptr) {
-        out.key.assign(static_cast<const char*>(message->key_pointer()), message->key_len());
-      }
-      if (message->payload() != nullptr) {
-        out.value.assign(static_cast<const char*>(message->payload()), message->len());
-      }
-      out.timestamp_ms = message->timestamp().timestamp;
+      ConsumedMessage out = ToConsumedMessage(*message);
       at_end_[{out.topic, out.partition}] = false;
       return std::optional<ConsumedMessage>(std::move(out));
     }
@@ -304,6 +330,21 @@ absl::Status Consumer::Commit(const std::vector<TopicPartitionOffset>& offsets) 
   }
   RdKafka::TopicPartition::destroy(partitions);
   return status;
+}
+
+absl::StatusOr<std::map<int32_t, int64_t>> Consumer::Committed(const std::string& topic,
+                                                                int partitions, int timeout_ms) {
+  std::vector<RdKafka::TopicPartition*> list;
+  for (int32_t p = 0; p < partitions; ++p) list.push_back(RdKafka::TopicPartition::create(topic, p));
+  absl::Status status =
+      KafkaErrorToStatus(consumer_->committed(list, timeout_ms), "reading committed offsets");
+  std::map<int32_t, int64_t> offsets;
+  for (RdKafka::TopicPartition* partition : list) {
+    offsets[partition->partition()] = partition->offset() >= 0 ? partition->offset() : -1;
+  }
+  RdKafka::TopicPartition::destroy(list);
+  if (!status.ok()) return status;
+  return offsets;
 }
 
 bool Consumer::AllAssignedAtEnd() {
@@ -406,6 +447,45 @@ absl::Status EnsureTopics(const ClientOptions& client, const std::vector<TopicSp
   rd_kafka_queue_destroy(queue);
   rd_kafka_NewTopic_destroy_array(new_topics.data(), new_topics.size());
   return status;
+}
+
+absl::Status ReadTopicToEnd(const ClientOptions& client, const std::string& topic,
+                            const std::function<void(const ConsumedMessage&)>& on_record,
+                            int timeout_ms) {
+  auto partitions = PartitionCount(client, topic, std::min(timeout_ms, 30000));
+  if (!partitions.ok()) return partitions.status();
+  ConsumerOptions options;
+  options.client = client;
+  // A group id is mandatory for the KafkaConsumer, but nothing is subscribed or committed.
+  options.group_id = absl::StrCat("newsflow-reader-", topic);
+  auto consumer = Consumer::Create(options);
+  if (!consumer.ok()) return consumer.status();
+  std::vector<RdKafka::TopicPartition*> assignment;
+  for (int32_t p = 0; p < *partitions; ++p) {
+    assignment.push_back(
+        RdKafka::TopicPartition::create(topic, p, RdKafka::Topic::OFFSET_BEGINNING));
+  }
+  absl::Status status =
+      KafkaErrorToStatus((*consumer)->consumer_->assign(assignment), "assigning " + topic);
+  RdKafka::TopicPartition::destroy(assignment);
+  if (!status.ok()) return status;
+  int at_end = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (at_end < *partitions) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("reading ", topic, " to its end took longer than ", timeout_ms, " ms"));
+    }
+    std::unique_ptr<RdKafka::Message> message((*consumer)->consumer_->consume(200));
+    if (message->err() == RdKafka::ERR__PARTITION_EOF) {
+      ++at_end;
+    } else if (message->err() == RdKafka::ERR_NO_ERROR) {
+      on_record(ToConsumedMessage(*message));
+    } else if (message->err() != RdKafka::ERR__TIMED_OUT) {
+      return KafkaErrorToStatus(message->err(), "reading " + topic, message->errstr());
+    }
+  }
+  return (*consumer)->Close();
 }
 
 absl::StatusOr<int> PartitionCount(const ClientOptions& client, const std::string& topic,

@@ -87,6 +87,9 @@ class Producer {
   absl::Status Send(const std::string& topic, std::string_view key, std::string_view value,
                     uint64_t tag = 0);
 
+  // Queues a tombstone (null value) for `key`: deletes the key from a compacted topic.
+  absl::Status SendTombstone(const std::string& topic, std::string_view key, uint64_t tag = 0);
+
   // Serves delivery reports for up to `timeout_ms`.
   void Poll(int timeout_ms);
 
@@ -122,6 +125,7 @@ struct ConsumedMessage {
   int64_t offset = -1;
   std::string key;
   std::string value;
+  bool null_value = false;  // a tombstone (no value at all, not an empty one)
   int64_t timestamp_ms = -1;
 };
 
@@ -148,6 +152,8 @@ struct ConsumerOptions {
 
 class Consumer {
  public:
+  friend absl::Status ReadTopicToEnd(const ClientOptions&, const std::string&,
+                                     const std::function<void(const ConsumedMessage&)>&, int);
   static absl::StatusOr<std::unique_ptr<Consumer>> Create(const ConsumerOptions& options);
   // Closes the consumer if Close() was not called (leaving the group cleanly).
   ~Consumer();
@@ -164,6 +170,11 @@ class Consumer {
   // True when partitions are assigned and every one has reached its end since the
   // last record read from it.
   bool AllAssignedAtEnd();
+
+  // Committed offsets of this consumer's group for partitions 0..partitions-1 of `topic`
+  // (-1 where nothing is committed).
+  absl::StatusOr<std::map<int32_t, int64_t>> Committed(const std::string& topic, int partitions,
+                                                       int timeout_ms = 10000);
 
   // Number of partitions currently assigned.
   int AssignedPartitions();
@@ -193,6 +204,12 @@ struct TopicSpec {
 // count is not changed). Returns kUnavailable when the broker cannot be reached in time.
 absl::Status EnsureTopics(const ClientOptions& client, const std::vector<TopicSpec>& topics,
                           int timeout_ms = 30000);
+
+// Reads every partition of `topic` from the beginning to its current end, without a
+// consumer group, calling `on_record` in offset order per partition.
+absl::Status ReadTopicToEnd(const ClientOptions& client, const std::string& topic,
+                            const std::function<void(const ConsumedMessage&)>& on_record,
+                            int timeout_ms = 60000);
 
 // Partition count of `topic`, for tests and diagnostics.
 absl::StatusOr<int> PartitionCount(const ClientOptions& client, const std::string& topic,

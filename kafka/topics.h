@@ -17,6 +17,8 @@ struct TopicsOptions {
   std::string enriched = "news.enriched";
   // Dead letters. Default "news.dlq".
   std::string dlq = "news.dlq";
+  // Compacted changelog of the dedup index, replayed on start. Default "news.dedup.changelog".
+  std::string dedup_changelog = "news.dedup.changelog";
   // Partitions of the raw topic. Default 1: the foundation processor keeps one dedup state
   // for all input, so verdicts follow the order of one partition (docs/ARCHITECTURE.md).
   int raw_partitions = 1;
@@ -28,7 +30,10 @@ struct TopicsOptions {
   int replication_factor = 1;
 
   absl::Status Validate() const;
+  // Every topic: raw, enriched, dead-letter, dedup changelog (compacted, one partition).
   std::vector<TopicSpec> Specs() const;
+  // The topics a producer writes: raw and dead-letter.
+  std::vector<TopicSpec> ProducerSpecs() const;
 };
 
 }  // namespace newsflow::kafka

@@ -30,13 +30,7 @@ absl::StatusOr<PublishReport> PublishArticles(const std::vector<std::string>& pa
                                               const std::atomic<bool>& stop, std::ostream& log) {
   if (auto s = options.Validate(); !s.ok()) return s;
   if (options.create_topics) {
-    std::vector<kafka::TopicSpec> specs = options.topics.Specs();
-    // The producer writes only to the raw and dead-letter topics.
-    specs.erase(std::remove_if(specs.begin(), specs.end(),
-                               [&](const kafka::TopicSpec& spec) {
-                                 return spec.name == options.topics.enriched;
-                               }),
-                specs.end());
+    std::vector<kafka::TopicSpec> specs = options.topics.ProducerSpecs();
     absl::Status created = kafka::EnsureTopics(options.producer.client, specs,
                                                std::min(options.producer.delivery_timeout_ms, 30000));
     if (!created.ok()) {

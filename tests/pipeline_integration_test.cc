@@ -2,6 +2,9 @@
 // (deploy/kafka.sh on NEWSFLOW_TEST_BROKERS): the `newsflow` binary produces and processes,
 // the test reads the topics back and checks what came out.
 #include <algorithm>
+#include <fstream>
+#include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -196,6 +199,121 @@ TEST_F(BrokerTest, ProducerSendsBadInputLinesToDeadLetterTopicAndTheRestGoesOn) 
   EXPECT_EQ(letter.stage(), "produce");
   EXPECT_EQ(letter.line(), 2);
   EXPECT_EQ(letter.original(), "{\"id\": \"broken\", \"body\": ");
+}
+
+// A stream with copies: each sample story, then later a trimmed copy, a copy with
+// boilerplate and an identical copy, interleaved with the others.
+std::string DuplicateRichStream() {
+  std::vector<std::pair<std::string, std::string>> stories;  // id, body
+  std::ifstream samples(testing::SourceDir() + "/data/samples/newsroom_samples.jsonl");
+  std::string line;
+  while (std::getline(samples, line)) {
+    nlohmann::json object = nlohmann::json::parse(line);
+    stories.emplace_back(object["id"], object["body"]);
+  }
+  std::string out;
+  auto emit = [&](const std::string& id, const std::string& body, int day) {
+    out += nlohmann::json{{"id", id},
+                          {"title", "Story " + id},
+                          {"body", body},
+                          {"published_at", absl::StrCat("2026-01-", 10 + day, "T08:00:00Z")}}
+               .dump() +
+           "\n";
+  };
+  for (int round = 0; round < 4; ++round) {
+    for (size_t i = 0; i < stories.size(); ++i) {
+      const auto& [id, body] = stories[i];
+      const std::string tag = absl::StrCat(id, "-r", round);
+      switch (round) {
+        case 0: emit(tag, body, 0); break;
+        case 1: emit(tag, body.substr(0, body.size() * 2 / 3), 1); break;
+        case 2: emit(tag, body + "\n\nSubscribe to our newsletter for more stories.", 2); break;
+        default: emit(tag, body, 3); break;
+      }
+    }
+  }
+  return out;
+}
+
+struct Verdict {
+  std::string status, cluster_id, duplicate_of;
+  bool operator==(const Verdict& o) const {
+    return status == o.status && cluster_id == o.cluster_id && duplicate_of == o.duplicate_of;
+  }
+};
+
+std::map<std::string, Verdict> BatchVerdicts(const std::string& input) {
+  std::map<std::string, Verdict> verdicts;
+  CommandResult result = RunNewsflow("batch " + input);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  std::istringstream lines(result.out);
+  std::string line;
+  while (std::getline(lines, line)) {
+    nlohmann::json a = nlohmann::json::parse(line);
+    verdicts[a["id"]] = {a["dedup"]["status"], a["dedup"]["clusterId"], a["dedup"]["duplicateOf"]};
+  }
+  return verdicts;
+}
+
+// Every id's verdicts on the topic (more than one after an at-least-once replay).
+std::map<std::string, std::vector<Verdict>> TopicVerdicts(const std::vector<v1::EnrichedArticle>& articles) {
+  std::map<std::string, std::vector<Verdict>> verdicts;
+  for (const v1::EnrichedArticle& a : articles) {
+    verdicts[a.id()].push_back({v1::DedupVerdict::Status_Name(a.dedup().status()),
+                                a.dedup().cluster_id(), a.dedup().duplicate_of()});
+  }
+  return verdicts;
+}
+
+void ExpectSameVerdicts(const std::map<std::string, Verdict>& expected,
+                        const std::map<std::string, std::vector<Verdict>>& actual) {
+  EXPECT_EQ(actual.size(), expected.size());
+  int duplicates_seen = 0;
+  for (const auto& [id, verdict] : expected) {
+    auto it = actual.find(id);
+    ASSERT_NE(it, actual.end()) << id << " missing from the output";
+    for (const Verdict& v : it->second) {
+      EXPECT_TRUE(v == verdict) << id << ": " << v.status << "/" << v.cluster_id << " vs uninterrupted "
+                                << verdict.status << "/" << verdict.cluster_id;
+    }
+    duplicates_seen += verdict.status != "UNIQUE";
+  }
+  EXPECT_GT(duplicates_seen, 10);  // the stream really exercises the dedup state
+}
+
+TEST_F(BrokerTest, CleanRestartMidStreamKeepsEveryDedupVerdict) {
+  TempDir dir;
+  const std::string input = dir.Write("stream.jsonl", DuplicateRichStream());
+  const std::map<std::string, Verdict> expected = BatchVerdicts(input);
+  ASSERT_EQ(RunNewsflow(absl::StrCat("produce ", TopicFlags(), " ", input)).exit_code, 0);
+
+  CommandResult first = RunNewsflow(absl::StrCat("process ", TopicFlags(), " --group ", group_,
+                                                 " --max-records 11 --progress-interval 0"));
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  CommandResult second = RunNewsflow(absl::StrCat("process ", TopicFlags(), " --group ", group_,
+                                                  " --exit-when-idle-ms 1500 --progress-interval 0"));
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_THAT(second.err, HasSubstr("restored dedup index"));
+  ExpectSameVerdicts(expected, TopicVerdicts(WaitForEnriched(expected.size())));
+}
+
+TEST_F(BrokerTest, KilledProcessorResumesWithTheSameDedupVerdicts) {
+  TempDir dir;
+  const std::string input = dir.Write("stream.jsonl", DuplicateRichStream());
+  const std::map<std::string, Verdict> expected = BatchVerdicts(input);
+  ASSERT_EQ(RunNewsflow(absl::StrCat("produce ", TopicFlags(), " ", input)).exit_code, 0);
+
+  for (int crash = 0; crash < 2; ++crash) {
+    // Small batches so that a crash lands between commits.
+    BackgroundProcess processor(absl::StrCat("process ", TopicFlags(), " --group ", group_,
+                                             " --batch-size 3 --progress-interval 0"));
+    ReadTopic(brokers_, enriched_, 6 + crash * 8, 30000, 0);
+    processor.Kill();
+  }
+  CommandResult last = RunNewsflow(absl::StrCat("process ", TopicFlags(), " --group ", group_,
+                                                " --exit-when-idle-ms 1500 --progress-interval 0"));
+  ASSERT_EQ(last.exit_code, 0) << last.err;
+  ExpectSameVerdicts(expected, TopicVerdicts(WaitForEnriched(expected.size())));
 }
 
 TEST(Producer, ExitsNonZeroWithCountWhenBrokerIsUnreachable) {

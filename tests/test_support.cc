@@ -116,6 +116,13 @@ int BackgroundProcess::Terminate(int timeout_ms) {
   return -1;
 }
 
+void BackgroundProcess::Kill() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
 std::string BackgroundProcess::Log() const { return ReadFile(log_path_); }
 
 std::vector<kafka::ConsumedMessage> ReadTopic(const std::string& brokers, const std::string& topic,

@@ -51,6 +51,8 @@ class BackgroundProcess {
   ~BackgroundProcess();  // SIGKILLs the process if still running
   // Sends SIGTERM and waits up to `timeout_ms`; returns the exit code, or -1 on timeout.
   int Terminate(int timeout_ms);
+  // SIGKILL: no chance to flush, commit or close — a crash.
+  void Kill();
   std::string Log() const;
 
  private:

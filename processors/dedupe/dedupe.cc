@@ -172,10 +172,10 @@ const Deduper::Entry* Deduper::Find(uint64_t sequence) const {
   return index < entries_.size() ? &entries_[index] : nullptr;
 }
 
-DedupeResult Deduper::Process(const DedupeInput& input) {
+DedupeResult Deduper::Process(const DedupeInput& input, DedupeChanges* changes) {
   if (input.event_time_ms > newest_event_time_ms_) {
     newest_event_time_ms_ = input.event_time_ms;
-    EvictExpired(newest_event_time_ms_);
+    EvictExpired(newest_event_time_ms_, changes);
   }
 
   DedupeResult result;
@@ -269,12 +269,13 @@ DedupeResult Deduper::Process(const DedupeInput& input) {
     result.cluster_id = input.id;
     entry.cluster_id = input.id;
   }
-  Insert(std::move(entry));
+  Insert(std::move(entry), changes);
   return result;
 }
 
-void Deduper::Insert(Entry entry) {
-  while (entries_.size() >= options_.max_articles) EvictFront(/*by_cap=*/true);
+void Deduper::Insert(Entry entry, DedupeChanges* changes) {
+  while (entries_.size() >= options_.max_articles) EvictFront(/*by_cap=*/true, changes);
+  if (changes != nullptr) changes->inserted.push_back(entry);
   const uint64_t sequence = entry.sequence;
   for (int band = 0; band < options_.bands; ++band) {
     buckets_[BandKey(entry.signature, band)].push_back(sequence);
@@ -284,8 +285,9 @@ void Deduper::Insert(Entry entry) {
   entries_.push_back(std::move(entry));
 }
 
-void Deduper::EvictFront(bool by_cap) {
+void Deduper::EvictFront(bool by_cap, DedupeChanges* changes) {
   const Entry& entry = entries_.front();
+  if (changes != nullptr) changes->evicted.push_back(entry.sequence);
   for (int band = 0; band < options_.bands; ++band) {
     auto bucket = buckets_.find(BandKey(entry.signature, band));
     if (bucket == buckets_.end()) continue;
@@ -317,13 +319,52 @@ void Deduper::EvictFront(bool by_cap) {
   }
 }
 
-void Deduper::EvictExpired(int64_t newest_event_time_ms) {
+void Deduper::EvictExpired(int64_t newest_event_time_ms, DedupeChanges* changes) {
   const int64_t horizon = newest_event_time_ms - options_.window_ms;
   // Insertion order approximates event order; an entry that arrived late is evicted when
   // it reaches the front.
   while (!entries_.empty() && entries_.front().event_time_ms < horizon) {
-    EvictFront(/*by_cap=*/false);
+    EvictFront(/*by_cap=*/false, changes);
   }
+}
+
+absl::Status Deduper::Restore(std::vector<IndexedArticle> entries, const DedupeRestorePoint& point) {
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (entries[i].signature.size() != static_cast<size_t>(options_.num_hashes)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "dedup state entry ", entries[i].sequence, " has a signature of ",
+          entries[i].signature.size(), " values; this processor uses ", options_.num_hashes,
+          " (changed dedup settings need a fresh state)"));
+    }
+    if (i > 0 && entries[i].sequence != entries[i - 1].sequence + 1) {
+      return absl::InvalidArgumentError(absl::StrCat("dedup state has a gap before entry ",
+                                                     entries[i].sequence));
+    }
+  }
+  entries_.clear();
+  by_text_hash_.clear();
+  by_url_.clear();
+  buckets_.clear();
+  stats_ = DedupeStats{};
+  for (IndexedArticle& entry : entries) Insert(std::move(entry), nullptr);
+  newest_event_time_ms_ = point.newest_event_time_ms;
+  for (const Entry& entry : entries_) {
+    newest_event_time_ms_ = std::max(newest_event_time_ms_, entry.event_time_ms);
+  }
+  next_sequence_ = entries_.empty() ? point.next_sequence
+                                    : std::max(point.next_sequence, entries_.back().sequence + 1);
+  stats_.evicted_by_window = point.evicted_by_window;
+  stats_.evicted_by_cap = point.evicted_by_cap;
+  return absl::OkStatus();
+}
+
+DedupeRestorePoint Deduper::restore_point() const {
+  DedupeRestorePoint point;
+  point.newest_event_time_ms = newest_event_time_ms_;
+  point.next_sequence = next_sequence_;
+  point.evicted_by_window = stats_.evicted_by_window;
+  point.evicted_by_cap = stats_.evicted_by_cap;
+  return point;
 }
 
 DedupeStats Deduper::stats() const {

@@ -70,6 +70,33 @@ struct DedupeStats {
   uint64_t evicted_by_cap = 0;
 };
 
+// One indexed article, as the service persists it in its changelog (see
+// proto/newsflow/v1/state.proto) and hands it back to Restore.
+struct IndexedArticle {
+  uint64_t sequence = 0;  // insertion order
+  std::string id;
+  std::string cluster_id;
+  int64_t event_time_ms = 0;
+  int32_t shingle_count = 0;
+  std::vector<uint32_t> signature;
+  uint64_t text_hash = 0;
+  std::string canonical_url;
+};
+
+// What one Process call changed in the index, for a changelog.
+struct DedupeChanges {
+  std::vector<IndexedArticle> inserted;
+  std::vector<uint64_t> evicted;  // sequences
+};
+
+// Index-wide values a restore needs besides the entries.
+struct DedupeRestorePoint {
+  int64_t newest_event_time_ms = 0;
+  uint64_t next_sequence = 0;
+  uint64_t evicted_by_window = 0;
+  uint64_t evicted_by_cap = 0;
+};
+
 // Streaming deduplicator. The verdict for an article depends only on the articles
 // processed before it, so the same input order always gives the same verdicts.
 // Not thread-safe: one instance per dedup scope (partition).
@@ -77,7 +104,14 @@ class Deduper {
  public:
   explicit Deduper(const DedupeOptions& options);
 
-  DedupeResult Process(const DedupeInput& input);
+  // `changes`, when given, receives the entries inserted and evicted by this call.
+  DedupeResult Process(const DedupeInput& input, DedupeChanges* changes = nullptr);
+
+  // Replaces the index with `entries` (consecutive sequences, ascending) and `point`, as
+  // written through DedupeChanges/restore_point() before. Verdicts afterwards equal those of
+  // the instance that wrote them.
+  absl::Status Restore(std::vector<IndexedArticle> entries, const DedupeRestorePoint& point);
+  DedupeRestorePoint restore_point() const;
 
   DedupeStats stats() const;
 
@@ -85,21 +119,12 @@ class Deduper {
   std::vector<uint32_t> Signature(std::string_view matching_text, int* shingle_count) const;
 
  private:
-  struct Entry {
-    uint64_t sequence;
-    std::string id;
-    std::string cluster_id;
-    int64_t event_time_ms;
-    int32_t shingle_count;
-    std::vector<uint32_t> signature;
-    uint64_t text_hash;
-    std::string canonical_url;
-  };
+  using Entry = IndexedArticle;
 
   uint64_t BandKey(const std::vector<uint32_t>& signature, int band) const;
-  void Insert(Entry entry);
-  void EvictFront(bool by_cap);
-  void EvictExpired(int64_t newest_event_time_ms);
+  void Insert(Entry entry, DedupeChanges* changes);
+  void EvictFront(bool by_cap, DedupeChanges* changes);
+  void EvictExpired(int64_t newest_event_time_ms, DedupeChanges* changes);
 
   DedupeOptions options_;
   int rows_per_band_;

@@ -1,5 +1,7 @@
 #include "processors/dedupe/dedupe.h"
 
+#include <algorithm>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -223,6 +225,68 @@ TEST(Dedupe, RandomBytesNeverCrash) {
     deduper.Process(Article("r" + std::to_string(i), text));
   }
   EXPECT_LE(deduper.stats().indexed_articles, 500u);
+}
+
+// A changelog as the service keeps it: latest entry per sequence, tombstones erase.
+struct Changelog {
+  std::map<uint64_t, IndexedArticle> entries;
+  void Apply(const DedupeChanges& changes) {
+    for (const IndexedArticle& entry : changes.inserted) entries[entry.sequence] = entry;
+    for (uint64_t sequence : changes.evicted) entries.erase(sequence);
+  }
+  std::vector<IndexedArticle> Entries() const {
+    std::vector<IndexedArticle> out;
+    for (const auto& [_, entry] : entries) out.push_back(entry);
+    return out;
+  }
+};
+
+std::vector<DedupeInput> MixedStream() {
+  std::vector<DedupeInput> stream;
+  for (int i = 0; i < 60; ++i) {
+    std::vector<std::string> paragraphs = StoryParagraphs();
+    std::rotate(paragraphs.begin(), paragraphs.begin() + (i % 6) * 2, paragraphs.end());
+    paragraphs.resize(3 + i % 7);
+    if (i % 4 == 0) paragraphs.push_back("boilerplate line " + std::to_string(i % 3));
+    stream.push_back(Article("id" + std::to_string(i), Join(paragraphs), 1000 + i * 100));
+  }
+  return stream;
+}
+
+TEST(Dedupe, RestoredIndexGivesTheSameVerdictsAsAnUninterruptedRun) {
+  DedupeOptions options;
+  options.window_ms = 1500;  // evictions by window happen along the stream
+  options.max_articles = 12;  // and by cap
+  const std::vector<DedupeInput> stream = MixedStream();
+  Deduper uninterrupted{options};
+  std::vector<DedupeResult> expected;
+  for (const DedupeInput& input : stream) expected.push_back(uninterrupted.Process(input));
+
+  for (size_t restart_at : {1u, 17u, 30u, 59u}) {
+    Deduper before{options};
+    Changelog changelog;
+    for (size_t i = 0; i < restart_at; ++i) {
+      DedupeChanges changes;
+      before.Process(stream[i], &changes);
+      changelog.Apply(changes);
+    }
+    Deduper after{options};
+    ASSERT_TRUE(after.Restore(changelog.Entries(), before.restore_point()).ok());
+    for (size_t i = restart_at; i < stream.size(); ++i) {
+      DedupeResult result = after.Process(stream[i]);
+      EXPECT_EQ(result.status, expected[i].status) << "restart at " << restart_at << ", article " << i;
+      EXPECT_EQ(result.cluster_id, expected[i].cluster_id) << "restart at " << restart_at;
+      EXPECT_EQ(result.duplicate_of, expected[i].duplicate_of) << "restart at " << restart_at;
+    }
+    EXPECT_EQ(after.stats().indexed_articles, uninterrupted.stats().indexed_articles);
+  }
+}
+
+TEST(Dedupe, RestoreRejectsStateWrittenWithAnotherSignatureLength) {
+  Deduper deduper{DedupeOptions{}};
+  IndexedArticle entry;
+  entry.signature.resize(10);
+  EXPECT_FALSE(deduper.Restore({entry}, {}).ok());
 }
 
 TEST(DedupeOptions, RejectsSignatureNotDivisibleIntoBands) {

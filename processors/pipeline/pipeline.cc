@@ -118,7 +118,7 @@ PipelineOutcome Pipeline::Process(const v1::RawArticle& raw, const RecordOrigin&
   dedupe_input.canonical_url = normalized->canonical_url;
   dedupe_input.matching_text = normalized->matching_text;
   dedupe_input.event_time_ms = EventTimeMs(normalized->published_at_unix_ms, raw.ingested_at_ms());
-  dedupe::DedupeResult verdict = deduper_->Process(dedupe_input);
+  dedupe::DedupeResult verdict = deduper_->Process(dedupe_input, &outcome.dedupe_changes);
   const int64_t deduped_us = MonotonicMicros();
 
   tag::TagInput tag_input;

@@ -33,6 +33,8 @@ struct PipelineOutcome {
   absl::Status status;
   v1::EnrichedArticle article;
   v1::DeadLetter dead_letter;
+  // Entries the dedup index gained and lost with this record (for the service's changelog).
+  dedupe::DedupeChanges dedupe_changes;
 };
 
 class Pipeline {
@@ -48,6 +50,13 @@ class Pipeline {
                                     const RecordOrigin& origin);
 
   dedupe::DedupeStats dedupe_stats() const { return deduper_->stats(); }
+
+  // Dedup state persistence (see dedupe::Deduper::Restore).
+  absl::Status RestoreDedupe(std::vector<dedupe::IndexedArticle> entries,
+                             const dedupe::DedupeRestorePoint& point) {
+    return deduper_->Restore(std::move(entries), point);
+  }
+  dedupe::DedupeRestorePoint dedupe_restore_point() const { return deduper_->restore_point(); }
 
  private:
   Pipeline() = default;

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
+#include "processors/service/dedup_state.h"
 
 namespace newsflow::service {
 namespace {
@@ -55,6 +56,18 @@ absl::StatusOr<ProcessReport> RunProcessor(const ProcessorOptions& options,
   if (!producer.ok()) return producer.status();
   auto consumer = kafka::Consumer::Create(options.consumer);
   if (!consumer.ok()) return consumer.status();
+  if (options.durable_dedup) {
+    auto partitions = kafka::PartitionCount(options.consumer.client, options.topics.raw);
+    if (!partitions.ok()) return partitions.status();
+    auto committed = (*consumer)->Committed(options.topics.raw, *partitions);
+    if (!committed.ok()) return committed.status();
+    absl::Status restored = RestoreDedupState(options.consumer.client, options.topics.dedup_changelog,
+                                              *committed, pipeline->get(), log);
+    if (!restored.ok()) {
+      return absl::Status(restored.code(), absl::StrCat("cannot restore the dedup index: ",
+                                                        restored.message()));
+    }
+  }
   if (auto s = (*consumer)->Subscribe({options.topics.raw}); !s.ok()) return s;
   log << "process: consuming " << options.topics.raw << " as group " << options.consumer.group_id
       << " on " << options.consumer.client.brokers << " -> " << options.topics.enriched
@@ -109,16 +122,45 @@ absl::StatusOr<ProcessReport> RunProcessor(const ProcessorOptions& options,
         sent = (*producer)->Send(options.topics.dlq, message.key,
                                  outcome.dead_letter.SerializeAsString());
       }
+      if (options.durable_dedup) {
+        for (const dedupe::IndexedArticle& entry : outcome.dedupe_changes.inserted) {
+          if (!sent.ok()) break;
+          sent = (*producer)->Send(options.topics.dedup_changelog, DedupEntryKey(entry.sequence),
+                                   ToProto(entry, message.partition, message.offset).SerializeAsString());
+        }
+        for (uint64_t sequence : outcome.dedupe_changes.evicted) {
+          if (!sent.ok()) break;
+          sent = (*producer)->SendTombstone(options.topics.dedup_changelog, DedupEntryKey(sequence));
+        }
+      }
       if (!sent.ok()) {
         ++batch_failures;
         if (first_failure.ok()) first_failure = sent;
       }
       next_offsets[{message.topic, message.partition}] = message.offset + 1;
+      if (options.max_records > 0 && report.consumed >= options.max_records) break;
       (*producer)->Poll(0);
     }
 
     // 2. Outputs acknowledged -> commit inputs. Otherwise leave the batch uncommitted.
     if (!next_offsets.empty()) {
+      if (options.durable_dedup) {
+        const dedupe::DedupeRestorePoint point = (*pipeline)->dedupe_restore_point();
+        v1::DedupMeta meta;
+        meta.set_newest_event_time_ms(point.newest_event_time_ms);
+        meta.set_next_sequence(point.next_sequence);
+        meta.set_evicted_by_window(point.evicted_by_window);
+        meta.set_evicted_by_cap(point.evicted_by_cap);
+        for (const auto& [partition, next] : next_offsets) {
+          (*meta.mutable_input_offsets())[partition.second] = next - 1;
+        }
+        if (absl::Status s = (*producer)->Send(options.topics.dedup_changelog, kDedupMetaKey,
+                                               meta.SerializeAsString());
+            !s.ok()) {
+          ++batch_failures;
+          if (first_failure.ok()) first_failure = s;
+        }
+      }
       absl::Status flushed = (*producer)->Flush(BatchAckTimeoutMs(options));
       if (!flushed.ok() || batch_failures > 0) {
         result = absl::UnavailableError(absl::StrCat(
@@ -140,6 +182,7 @@ absl::StatusOr<ProcessReport> RunProcessor(const ProcessorOptions& options,
       last_record_ms = NowUnixMillis();
     }
 
+    if (options.max_records > 0 && report.consumed >= options.max_records) break;
     const int64_t now = NowUnixMillis();
     if (options.progress_interval_s > 0 &&
         now - last_progress_ms >= options.progress_interval_s * 1000LL) {

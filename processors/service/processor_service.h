@@ -34,6 +34,12 @@ struct ProcessorOptions {
   // Give up starting if no partition is assigned within this time (only with
   // exit_when_idle_ms). Default 60000.
   int assignment_timeout_ms = 60000;
+  // Keep the dedup index in the changelog topic and restore it on start, so that a restart
+  // does not change verdicts. Default true.
+  bool durable_dedup = true;
+  // Stop cleanly after this many records (0 = no limit); for tests and controlled runs.
+  // Default 0.
+  uint64_t max_records = 0;
   // Seconds between progress lines; 0 = none. Default 10.
   int progress_interval_s = 10;
 
