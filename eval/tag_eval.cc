@@ -305,12 +305,15 @@ absl::Status TopicSection(const TagEvalOptions& options, const std::vector<Prepa
     }
   }
   Counts micro10, micro_all;
-  double macro_sum = 0;
-  int macro_n = 0;
+  double macro_sum = 0, macro10_sum = 0;
+  int macro_n = 0, macro10_n = 0;  // macro10: categories with at least 10 documents
   for (const auto& [code, c] : per_topic) {
     micro_all.tp += c.tp, micro_all.fp += c.fp, micro_all.fn += c.fn;
     if (top10.count(code)) micro10.tp += c.tp, micro10.fp += c.fp, micro10.fn += c.fn;
-    if (frequency.count(code)) macro_sum += c.F1(), ++macro_n;
+    auto f = frequency.find(code);
+    if (f == frequency.end()) continue;
+    macro_sum += c.F1(), ++macro_n;
+    if (f->second >= 10) macro10_sum += c.F1(), ++macro10_n;
   }
   const tag::TopicModelTrainOptions& t = options.train;
   out << "## Topics: Reuters-21578 TOPICS, " << options.folds << "-fold cross-validation\n\n"
@@ -331,7 +334,9 @@ absl::Status TopicSection(const TagEvalOptions& options, const std::vector<Prepa
       << "| micro, all categories | " << Pct(micro_all.Precision()) << " | "
       << Pct(micro_all.Recall()) << " | " << Pct(micro_all.F1()) << " |\n"
       << "| macro F1, all " << macro_n << " categories | | | "
-      << Pct(macro_n ? macro_sum / macro_n : 0) << " |\n\n";
+      << Pct(macro_n ? macro_sum / macro_n : 0) << " |\n"
+      << "| macro F1, the " << macro10_n << " categories with >= 10 documents | | | "
+      << Pct(macro10_n ? macro10_sum / macro10_n : 0) << " |\n\n";
   out << "Per top-10 category:\n\n| category | documents | precision | recall | F1 |\n"
       << "|---|---|---|---|---|\n";
   for (const auto& [neg, code] : by_frequency) {
@@ -443,7 +448,11 @@ absl::Status RunTagEval(const TagEvalOptions& options, std::ostream& out) {
       reuters->resize(options.reuters_limit);
     size_t failed = 0;
     const std::vector<Prepared> docs = Prepare(*reuters, &failed);
-    if (failed > 0) out << "(" << failed << " Reuters documents rejected by the normalizer)\n\n";
+    if (failed > 0) {
+      out << failed << " of " << reuters->size()
+          << " Reuters documents are rejected by the normalizer (nearly all have a title and "
+             "no body: EMPTY_CONTENT, as in the pipeline) and not counted.\n\n";
+    }
     if (options.regions) {
       if (absl::Status s = RegionSection(options, docs, out); !s.ok()) return s;
     }
