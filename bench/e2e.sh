@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# End-to-end throughput through the real local broker: generates N distinct 3-5 KB articles
+# from the bundled samples (paragraphs recombined with a quarter of their words replaced;
+# a third are trimmed copies of a recent article, i.e. near duplicates),
+# publishes them with `newsflow produce`, then times `newsflow process` over them.
+# Usage: bench/e2e.sh [--articles N] [--brokers HOST:PORT]   (default 20000, local broker)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+articles=20000
+brokers=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --articles) articles="$2"; shift 2 ;;
+    --brokers) brokers="$2"; shift 2 ;;
+    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+    *) echo "e2e: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+newsflow="${NEWSFLOW_BUILD_DIR:-$root/build}/cli/newsflow"
+[ -x "$newsflow" ] || "$root/scripts/build.sh" --target newsflow
+if [ -z "$brokers" ]; then
+  "$root/deploy/kafka.sh" start --port 9092 >&2
+  brokers=127.0.0.1:9092
+fi
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+python3 - "$root/data/samples/newsroom_samples.jsonl" "$articles" >"$work/articles.jsonl" <<'PY'
+import json, random, sys
+random.seed(7)
+paragraphs, vocabulary = [], set()
+for line in open(sys.argv[1]):
+    for p in json.loads(line)["body"].split("\n\n"):
+        if p.strip():
+            paragraphs.append(p.split())
+            vocabulary.update(p.split())
+vocabulary = sorted(vocabulary)
+recent = []
+for i in range(int(sys.argv[2])):
+    if i % 3 == 2 and recent:  # a third are republished copies of a recent article, trimmed
+        base = random.choice(recent)
+        body = base[: max(3, len(base) * 3 // 4)]
+    else:  # sample paragraphs with a quarter of their words replaced: distinct stories
+        body = [" ".join(w if random.random() > 0.25 else random.choice(vocabulary) for w in p)
+                for p in random.choices(paragraphs, k=20)]
+        recent = (recent + [body])[-50:]
+    print(json.dumps({"id": f"bench-{i}", "title": f"Benchmark article {i}",
+                      "published_at": "2026-01-10T12:00:00Z", "body": "\n\n".join(body)}))
+PY
+bytes=$(stat -c %s "$work/articles.jsonl")
+run="bench-$(date +%s)"
+topics=(--brokers "$brokers" --raw-topic "$run.raw" --enriched-topic "$run.enriched"
+        --dlq-topic "$run.dlq" --dedup-changelog-topic "$run.changelog")
+start=$(date +%s.%N)
+"$newsflow" produce "${topics[@]}" --progress-interval 0 "$work/articles.jsonl"
+mid=$(date +%s.%N)
+idle_ms=1000
+"$newsflow" process "${topics[@]}" --group "$run" --exit-when-idle-ms $idle_ms --progress-interval 0
+end=$(date +%s.%N)
+python3 - "$articles" "$bytes" "$start" "$mid" "$end" "$idle_ms" <<'PY'
+import sys
+n, size, start, mid, end, idle = int(sys.argv[1]), int(sys.argv[2]), *map(float, sys.argv[3:6]), int(sys.argv[6])
+produce = mid - start
+process = end - mid - idle / 1000.0
+print(f"articles: {n}, average {size / n / 1024:.1f} KB")
+print(f"produce: {produce:.1f} s, {n / produce:,.0f} articles/s")
+print(f"process (consume, normalize, dedupe, tag, produce, commit; startup included): "
+      f"{process:.1f} s, {n / process:,.0f} articles/s")
+PY
