@@ -135,7 +135,7 @@ void RegisterPipelineFlags(CLI::App* app, pipeline::PipelineOptions* options,
                   "Topic lexicon TSV (default: the one built into the binary)");
   app->add_option("--topic-model", options->tag.topic_model_path,
                   "Topic model made by 'newsflow train' (e.g. "
-                  "data/models/reuters21578-topics-v2.bin); default: lexicon only");
+                  "data/models/reuters21578-topics-v3.bin); default: lexicon only");
   app->add_option("--topic-model-weight", options->tag.topic_model_weight,
                   "Weight of the model in IPTC topic scores (labels outside IPTC are "
                   "reported as they are)")

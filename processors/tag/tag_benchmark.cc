@@ -1,5 +1,5 @@
 // Benchmarks for the tagging stage: Tag() on a ~4 KB news article (items/s) and Create(),
-// with and without the shipped topic model (data/models/reuters21578-topics-v2.bin).
+// with and without the shipped topic model (data/models/reuters21578-topics-v3.bin).
 #include <benchmark/benchmark.h>
 
 #include <memory>

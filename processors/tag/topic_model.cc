@@ -54,7 +54,7 @@ class FastTextTopicModel final : public TopicModel {
     // The direct word-id path replicates fastText 0.9.2's Dictionary::getLine for models
     // without character n-grams or pruning. Use it only when it agrees with getLine on a
     // sample (a different fastText build falls back to the slower, always-right path).
-    fast_ = args.maxn <= 0 && buckets_ > 0 &&
+    fast_ = args.maxn <= 0 && (word_ngrams_ <= 1 || buckets_ > 0) &&
             !const_cast<fasttext::Dictionary&>(*dict_).isPruned();
     if (fast_) {
       const std::vector<std::string_view> sample = {"the", "0", "oil", "prices", "zzqx",
