@@ -113,7 +113,7 @@ absl::Status DedupeOptions::Validate() const {
 Deduper::Deduper(const DedupeOptions& options)
     : options_(options), rows_per_band_(options.num_hashes / options.bands) {}
 
-std::vector<uint32_t> Deduper::Signature(std::string_view matching_text,
+std::vector<SignatureValue> Deduper::Signature(std::string_view matching_text,
                                          int* shingle_count) const {
   std::vector<uint64_t> units;
   units.reserve(matching_text.size() / 5 + 1);
@@ -139,14 +139,14 @@ std::vector<uint32_t> Deduper::Signature(std::string_view matching_text,
   // One-permutation MinHash: one hash per shingle picks a bin and a value; each bin keeps
   // its minimum. O(shingles) instead of O(shingles x num_hashes) for k independent hashes,
   // with the same estimator (share of equal bins) for texts longer than the signature.
-  constexpr uint32_t kEmpty = std::numeric_limits<uint32_t>::max();
+  constexpr SignatureValue kEmpty = std::numeric_limits<SignatureValue>::max();
   // Fixed: signatures must be identical across runs and processes.
   constexpr uint64_t kDensifySalt = 0x6e657773666c6f77ULL;  // "newsflow"
   const uint64_t bins = static_cast<uint64_t>(options_.num_hashes);
-  std::vector<uint32_t> signature(options_.num_hashes, kEmpty);
+  std::vector<SignatureValue> signature(options_.num_hashes, kEmpty);
   for (uint64_t s : shingles) {
     const uint64_t bin = ((s >> 32) * bins) >> 32;
-    const uint32_t value = static_cast<uint32_t>(s) & (kEmpty - 1);  // never kEmpty
+    const SignatureValue value = static_cast<SignatureValue>(s % kEmpty);  // never kEmpty
     signature[bin] = std::min(signature[bin], value);
   }
   // Densification: an empty bin borrows the value of the next non-empty bin to its right,
@@ -155,15 +155,15 @@ std::vector<uint32_t> Deduper::Signature(std::string_view matching_text,
     if (signature[i] != kEmpty) continue;
     size_t distance = 1;
     while (signature[(i + distance) % signature.size()] == kEmpty) ++distance;
-    const uint32_t borrowed = signature[(i + distance) % signature.size()];
-    signature[i] = static_cast<uint32_t>(Mix(borrowed + distance * kDensifySalt)) & (kEmpty - 1);
+    const SignatureValue borrowed = signature[(i + distance) % signature.size()];
+    signature[i] = static_cast<SignatureValue>(Mix(borrowed + distance * kDensifySalt) % kEmpty);
   }
   return signature;
 }
 
-uint64_t Deduper::BandKey(const std::vector<uint32_t>& signature, int band) const {
+uint64_t Deduper::BandKey(const std::vector<SignatureValue>& signature, int band) const {
   return XXH3_64bits_withSeed(signature.data() + band * rows_per_band_,
-                              rows_per_band_ * sizeof(uint32_t), static_cast<uint64_t>(band));
+                              rows_per_band_ * sizeof(SignatureValue), static_cast<uint64_t>(band));
 }
 
 const Deduper::Entry* Deduper::Find(uint64_t sequence) const {
@@ -199,7 +199,7 @@ DedupeResult Deduper::Process(const DedupeInput& input, DedupeChanges* changes) 
   }
 
   int shingle_count = 0;
-  std::vector<uint32_t> signature = Signature(input.matching_text, &shingle_count);
+  std::vector<SignatureValue> signature = Signature(input.matching_text, &shingle_count);
 
   // Near: LSH candidates, verified by the signature's estimate of resemblance/containment.
   absl::flat_hash_set<uint64_t> seen;

@@ -70,6 +70,11 @@ struct DedupeStats {
   uint64_t evicted_by_cap = 0;
 };
 
+// One MinHash value. 16-bit values would halve the signature's memory, but measured with
+// `newsflow-eval dedup` (three seeds) they cost about one point of precision on edited
+// copies (0.975-0.978 vs 0.979-0.992), so values stay 32-bit.
+using SignatureValue = uint32_t;
+
 // One indexed article, as the service persists it in its changelog (see
 // proto/newsflow/v1/state.proto) and hands it back to Restore.
 struct IndexedArticle {
@@ -78,7 +83,7 @@ struct IndexedArticle {
   std::string cluster_id;
   int64_t event_time_ms = 0;
   int32_t shingle_count = 0;
-  std::vector<uint32_t> signature;
+  std::vector<SignatureValue> signature;
   uint64_t text_hash = 0;
   std::string canonical_url;
 };
@@ -116,12 +121,12 @@ class Deduper {
   DedupeStats stats() const;
 
   // MinHash signature of `matching_text` (exposed for tests and benchmarks).
-  std::vector<uint32_t> Signature(std::string_view matching_text, int* shingle_count) const;
+  std::vector<SignatureValue> Signature(std::string_view matching_text, int* shingle_count) const;
 
  private:
   using Entry = IndexedArticle;
 
-  uint64_t BandKey(const std::vector<uint32_t>& signature, int band) const;
+  uint64_t BandKey(const std::vector<SignatureValue>& signature, int band) const;
   void Insert(Entry entry, DedupeChanges* changes);
   void EvictFront(bool by_cap, DedupeChanges* changes);
   void EvictExpired(int64_t newest_event_time_ms, DedupeChanges* changes);

@@ -36,7 +36,7 @@ v1::DedupEntry ToProto(const dedupe::IndexedArticle& entry, int32_t input_partit
   proto.set_shingle_count(entry.shingle_count);
   // Little-endian on the machines newsflow runs on (x86-64, arm64).
   proto.set_signature(std::string(reinterpret_cast<const char*>(entry.signature.data()),
-                                  entry.signature.size() * sizeof(uint32_t)));
+                                  entry.signature.size() * sizeof(dedupe::SignatureValue)));
   proto.set_text_hash(entry.text_hash);
   proto.set_canonical_url(entry.canonical_url);
   proto.set_input_partition(input_partition);
@@ -51,9 +51,9 @@ dedupe::IndexedArticle FromProto(const v1::DedupEntry& proto) {
   entry.cluster_id = proto.cluster_id();
   entry.event_time_ms = proto.event_time_ms();
   entry.shingle_count = proto.shingle_count();
-  entry.signature.resize(proto.signature().size() / sizeof(uint32_t));
+  entry.signature.resize(proto.signature().size() / sizeof(dedupe::SignatureValue));
   std::memcpy(entry.signature.data(), proto.signature().data(),
-              entry.signature.size() * sizeof(uint32_t));
+              entry.signature.size() * sizeof(dedupe::SignatureValue));
   entry.text_hash = proto.text_hash();
   entry.canonical_url = proto.canonical_url();
   return entry;
