@@ -65,6 +65,22 @@ class ErrorRecorder : public RdKafka::EventCb {
   absl::Status last_;
 };
 
+// A configuration with the shared client settings, `settings`, the user's pass-through
+// properties (last, so they win) and `event_cb`; every property's result checked.
+absl::StatusOr<std::unique_ptr<RdKafka::Conf>> BuildConf(
+    const ClientOptions& client, const std::vector<std::pair<std::string, std::string>>& settings,
+    RdKafka::EventCb* event_cb) {
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  absl::Status status = ApplyClientOptions(client, conf.get());
+  for (const auto& [name, value] : settings) {
+    if (status.ok()) status = SetProperty(conf.get(), name, value);
+  }
+  if (status.ok()) status = ApplyPassThrough(client, conf.get());
+  if (status.ok()) status = SetCallback(conf.get(), "event_cb", event_cb);
+  if (!status.ok()) return status;
+  return conf;
+}
+
 ConsumedMessage ToConsumedMessage(RdKafka::Message& message) {
   ConsumedMessage out;
   out.topic = message.topic_name();
@@ -149,8 +165,6 @@ absl::StatusOr<std::unique_ptr<Producer>> Producer::Create(const ProducerOptions
   std::unique_ptr<Producer> producer(new Producer());
   producer->callbacks_ = std::make_unique<Callbacks>(std::move(on_delivery));
 
-  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
-  absl::Status status = ApplyClientOptions(options.client, conf.get());
   const std::vector<std::pair<std::string, std::string>> settings = {
       {"enable.idempotence", options.idempotent ? "true" : "false"},
       {"acks", "all"},
@@ -159,22 +173,17 @@ absl::StatusOr<std::unique_ptr<Producer>> Producer::Create(const ProducerOptions
       {"compression.type", options.compression},
       {"message.max.bytes", std::to_string(options.max_message_bytes)},
   };
-  for (const auto& [name, value] : settings) {
-    if (status.ok()) status = SetProperty(conf.get(), name, value);
+  auto conf = BuildConf(options.client, settings,
+                       static_cast<RdKafka::EventCb*>(producer->callbacks_.get()));
+  if (!conf.ok()) return conf.status();
+  if (absl::Status s = SetCallback(conf->get(), "dr_cb",
+                                   static_cast<RdKafka::DeliveryReportCb*>(producer->callbacks_.get()));
+      !s.ok()) {
+    return s;
   }
-  if (status.ok()) status = ApplyPassThrough(options.client, conf.get());
-  if (status.ok()) {
-    status = SetCallback(conf.get(), "dr_cb",
-                         static_cast<RdKafka::DeliveryReportCb*>(producer->callbacks_.get()));
-  }
-  if (status.ok()) {
-    status = SetCallback(conf.get(), "event_cb",
-                         static_cast<RdKafka::EventCb*>(producer->callbacks_.get()));
-  }
-  if (!status.ok()) return status;
 
   std::string error;
-  producer->producer_.reset(RdKafka::Producer::create(conf.get(), error));
+  producer->producer_.reset(RdKafka::Producer::create(conf->get(), error));
   if (!producer->producer_) {
     return KafkaErrorToStatus(RdKafka::ERR__INVALID_ARG, "creating kafka producer", error);
   }
@@ -191,11 +200,21 @@ Producer::~Producer() {
 
 absl::Status Producer::Send(const std::string& topic, std::string_view key,
                             std::string_view value, uint64_t tag) {
+  return Produce(topic, key, value.data(), value.size(), tag);
+}
+
+absl::Status Producer::SendTombstone(const std::string& topic, std::string_view key,
+                                     uint64_t tag) {
+  return Produce(topic, key, nullptr, 0, tag);
+}
+
+absl::Status Producer::Produce(const std::string& topic, std::string_view key, const char* value,
+                               size_t size, uint64_t tag) {
   while (true) {
     RdKafka::ErrorCode code = producer_->produce(
         topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
-        const_cast<char*>(value.data()), value.size(), key.empty() ? nullptr : key.data(),
-        key.size(), /*timestamp=*/0, reinterpret_cast<void*>(static_cast<uintptr_t>(tag)));
+        const_cast<char*>(value), size, key.empty() ? nullptr : key.data(), key.size(),
+        /*timestamp=*/0, reinterpret_cast<void*>(static_cast<uintptr_t>(tag)));
     if (code == RdKafka::ERR_NO_ERROR) {
       callbacks_->sent_.fetch_add(1);
       return absl::OkStatus();
@@ -204,23 +223,6 @@ absl::Status Producer::Send(const std::string& topic, std::string_view key,
       return KafkaErrorToStatus(code, absl::StrCat("producing to ", topic));
     }
     producer_->poll(100);  // make room by serving delivery reports
-  }
-}
-
-absl::Status Producer::SendTombstone(const std::string& topic, std::string_view key,
-                                     uint64_t tag) {
-  while (true) {
-    RdKafka::ErrorCode code = producer_->produce(
-        topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY, nullptr, 0,
-        key.data(), key.size(), /*timestamp=*/0, reinterpret_cast<void*>(static_cast<uintptr_t>(tag)));
-    if (code == RdKafka::ERR_NO_ERROR) {
-      callbacks_->sent_.fetch_add(1);
-      return absl::OkStatus();
-    }
-    if (code != RdKafka::ERR__QUEUE_FULL) {
-      return KafkaErrorToStatus(code, absl::StrCat("producing tombstone to ", topic));
-    }
-    producer_->poll(100);
   }
 }
 
@@ -254,8 +256,6 @@ absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Create(const ConsumerOptions
   std::unique_ptr<Consumer> consumer(new Consumer());
   consumer->callbacks_ = std::make_unique<Callbacks>();
 
-  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
-  absl::Status status = ApplyClientOptions(options.client, conf.get());
   const std::vector<std::pair<std::string, std::string>> settings = {
       {"group.id", options.group_id},
       // Offsets are committed explicitly, only after the outputs are acknowledged.
@@ -266,18 +266,12 @@ absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Create(const ConsumerOptions
       {"session.timeout.ms", std::to_string(options.session_timeout_ms)},
       {"enable.partition.eof", "true"},
   };
-  for (const auto& [name, value] : settings) {
-    if (status.ok()) status = SetProperty(conf.get(), name, value);
-  }
-  if (status.ok()) status = ApplyPassThrough(options.client, conf.get());
-  if (status.ok()) {
-    status = SetCallback(conf.get(), "event_cb",
-                         static_cast<RdKafka::EventCb*>(consumer->callbacks_.get()));
-  }
-  if (!status.ok()) return status;
+  auto conf = BuildConf(options.client, settings,
+                       static_cast<RdKafka::EventCb*>(consumer->callbacks_.get()));
+  if (!conf.ok()) return conf.status();
 
   std::string error;
-  consumer->consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), error));
+  consumer->consumer_.reset(RdKafka::KafkaConsumer::create(conf->get(), error));
   if (!consumer->consumer_) {
     return KafkaErrorToStatus(RdKafka::ERR__INVALID_ARG, "creating kafka consumer", error);
   }

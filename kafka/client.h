@@ -111,6 +111,9 @@ class Producer {
  private:
   class Callbacks;
   Producer() = default;
+  // `value` nullptr = a tombstone.
+  absl::Status Produce(const std::string& topic, std::string_view key, const char* value,
+                       size_t size, uint64_t tag);
 
   // Destruction order matters: the producer handle refers to the configuration's
   // callbacks, so callbacks_ is declared first and destroyed last.
