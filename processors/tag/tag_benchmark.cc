@@ -134,6 +134,27 @@ void BM_TagWithModel(benchmark::State& state) {
 }
 BENCHMARK(BM_TagWithModel);
 
+// The upper end of the 3-5 KB range: the same article with paragraphs repeated.
+void BM_TagWithModel5KB(benchmark::State& state) {
+  absl::StatusOr<std::unique_ptr<Tagger>> tagger = Tagger::Create(WithModel());
+  if (!tagger.ok()) {
+    state.SkipWithError(std::string(tagger.status().message()).c_str());
+    return;
+  }
+  TagInput input = BenchmarkArticle();
+  const std::vector<std::string> original = input.paragraphs;
+  for (size_t k = 0; ArticleBytes(input) < 5000; ++k)
+    input.paragraphs.push_back(original[k % original.size()]);
+  for (auto _ : state) {
+    TagResult result = (*tagger)->Tag(input);
+    benchmark::DoNotOptimize(result);
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * ArticleBytes(input)));
+  state.counters["article_bytes"] = static_cast<double>(ArticleBytes(input));
+}
+BENCHMARK(BM_TagWithModel5KB);
+
 // Gazetteer + lexicon parsing plus loading the 2.2 MB quantized model.
 void BM_CreateWithModel(benchmark::State& state) {
   for (auto _ : state) {
