@@ -180,6 +180,17 @@ def main():
             Form(surface, code, kind, flags, w, size.get(code, 0), source="curated"))
     curated_admin = {k for k, v in curated.items() if any(f.kind == "admin" for f in v)}
 
+    # --- blocs (region_blocs.tsv): B rows, and their surfaces as curated "bloc" forms ---
+    blocs = []
+    for cols in read_tsv_rows(os.path.join(args.data_dir, "region_blocs.tsv")):
+        cols += [""] * (5 - len(cols))
+        code, name, region, surfaces, flags = cols[:5]
+        blocs.append((code, name, region))
+        flags = [x for x in flags.split(",") if x]
+        for surface in surfaces.split("|"):
+            curated.setdefault(fold(surface), []).insert(
+                0, Form(surface, code, "bloc", list(flags), 0.0, 0, source="curated"))
+
     # --- cities ---
     # Effective population per (folded name, country): capitals count CAPITAL_POP_FACTOR times.
     by_name = collections.defaultdict(lambda: collections.defaultdict(int))
@@ -254,12 +265,16 @@ def main():
     lines.append("#   word lists from SCOWL (c) Kevin Atkinson and US Census 1990 names. See data/NOTICE.md.")
     lines.append("# Rows (tab-separated):")
     lines.append("#   C  code  name  region  subregion                  one per country / territory")
+    lines.append("#   B  code  name  region                            one per bloc / organisation (region '-' = worldwide)")
     lines.append("#   F  surface  code  kind  weight  flags            surface form -> country (code '-' = block)")
-    lines.append("#      kind: name|alias|capital|city|demonym|admin|org|block; flags: cap,dl,pn,usctx")
+    lines.append("#      kind: name|alias|capital|city|demonym|admin|org|block|bloc (code = a B row);")
+    lines.append("#      flags: cap,dl,pn,usctx")
     lines.append("#   W  word  class                                   given|notname|usga|usga_next")
     for code in sorted(country_rows):
         name, region, subregion = country_rows[code]
         lines.append(f"C\t{code}\t{name}\t{region}\t{subregion}")
+    for code, name, region in sorted(blocs):
+        lines.append(f"B\t{code}\t{name}\t{region}")
     for key in sorted(out_forms):
         f = out_forms[key]
         lines.append(f"F\t{f.surface}\t{f.code}\t{f.kind}\t{f.weight:g}\t{','.join(sorted(f.flags))}")

@@ -13,7 +13,7 @@ bool ParseKind(std::string_view text, FormKind* kind) {
   static constexpr std::pair<std::string_view, FormKind> kKinds[] = {
       {"name", FormKind::kName}, {"alias", FormKind::kAlias},     {"capital", FormKind::kCapital},
       {"city", FormKind::kCity}, {"demonym", FormKind::kDemonym}, {"admin", FormKind::kAdmin},
-      {"org", FormKind::kOrg},   {"block", FormKind::kBlock},
+      {"org", FormKind::kOrg},   {"block", FormKind::kBlock},     {"bloc", FormKind::kBloc},
   };
   for (const auto& [name, value] : kKinds) {
     if (name == text) {
@@ -86,6 +86,13 @@ absl::StatusOr<Gazetteer> Gazetteer::Parse(std::string_view tsv) {
         return bad("duplicate country");
       }
       g.countries_.push_back(std::move(c));
+    } else if (cols[0] == "B") {
+      if (cols.size() != 4 || cols[1].empty()) return bad("B row needs code, name, region");
+      Bloc b{std::string(cols[1]), std::string(cols[2]), std::string(cols[3])};
+      if (!g.bloc_index_.emplace(b.code, static_cast<int>(g.blocs_.size())).second) {
+        return bad("duplicate bloc");
+      }
+      g.blocs_.push_back(std::move(b));
     } else if (cols[0] == "F") {
       if (cols.size() != 6) return bad("F row needs surface, code, kind, weight, flags");
       Form form;
@@ -96,6 +103,10 @@ absl::StatusOr<Gazetteer> Gazetteer::Parse(std::string_view tsv) {
       form.weight = static_cast<float>(weight);
       if (cols[2] == "-") {
         form.kind = FormKind::kBlock;
+      } else if (form.kind == FormKind::kBloc) {
+        const auto bloc = g.bloc_index_.find(std::string(cols[2]));
+        if (bloc == g.bloc_index_.end()) return bad("unknown bloc code (B rows must come first)");
+        form.bloc = static_cast<int16_t>(bloc->second);
       } else {
         const int country = g.CountryIndex(cols[2]);
         if (country < 0) return bad("unknown country code (C rows must come first)");

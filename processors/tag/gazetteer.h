@@ -21,7 +21,16 @@ struct Country {
   std::string subregion;
 };
 
-enum class FormKind : uint8_t { kName, kAlias, kCapital, kCity, kDemonym, kAdmin, kOrg, kBlock };
+// A bloc or international organisation (B rows): reported apart from countries.
+struct Bloc {
+  std::string code;  // "EU", "NATO"
+  std::string name;
+  std::string region;  // M49 region, "-" = worldwide
+};
+
+enum class FormKind : uint8_t {
+  kName, kAlias, kCapital, kCity, kDemonym, kAdmin, kOrg, kBlock, kBloc
+};
 
 // Form flags (the gazetteer's flags column).
 inline constexpr uint8_t kFormCap = 1 << 0;           // cap: capitalised as written
@@ -30,7 +39,8 @@ inline constexpr uint8_t kFormPersonRule = 1 << 2;    // pn: not when part of a 
 inline constexpr uint8_t kFormUsContext = 1 << 3;     // usctx: US state when US context is near
 
 struct Form {
-  int16_t country = -1;  // index into countries(); -1 for a block form
+  int16_t country = -1;  // index into countries(); -1 for a block or bloc form
+  int16_t bloc = -1;     // index into blocs() for a bloc form
   FormKind kind = FormKind::kName;
   uint8_t flags = 0;
   uint8_t num_tokens = 0;
@@ -51,6 +61,7 @@ class Gazetteer {
   static absl::StatusOr<Gazetteer> Parse(std::string_view tsv);
 
   const std::vector<Country>& countries() const { return countries_; }
+  const std::vector<Bloc>& blocs() const { return blocs_; }
   const PhraseTable& phrases() const { return phrases_; }
   const Form& form(uint32_t index) const { return forms_[index]; }
   size_t num_forms() const { return forms_.size(); }
@@ -62,6 +73,8 @@ class Gazetteer {
  private:
   std::vector<Country> countries_;
   absl::flat_hash_map<std::string, int> country_index_;
+  std::vector<Bloc> blocs_;
+  absl::flat_hash_map<std::string, int> bloc_index_;
   std::vector<Form> forms_;
   PhraseTable phrases_;
   absl::flat_hash_map<uint64_t, uint8_t> words_;

@@ -72,6 +72,7 @@ struct Scratch {
   TokenBuffer dateline;
   std::vector<uint8_t> title_case;  // per segment
   std::vector<Mention> mentions;
+  std::vector<int16_t> blocs;  // bloc index per bloc mention
   std::vector<uint32_t> us_admin_tokens;
   std::vector<float> country_raw;
   std::vector<int> country_mentions;
@@ -90,6 +91,7 @@ struct Scratch {
     dateline.Clear();
     title_case.clear();
     mentions.clear();
+    blocs.clear();
     us_admin_tokens.clear();
     if (country_raw.size() < countries) {
       country_raw.resize(countries, 0);
@@ -200,6 +202,7 @@ class TaggerImpl final : public Tagger {
   int DatelineCountry(Scratch& s, const internal::DatelineParts& dateline) const;
   void ScoreRegions(Scratch& s, int dateline_country, bool usga_anywhere, TagResult* result) const;
   void ScoreTopics(Scratch& s, TagResult* result) const;
+  void ReportBlocs(const Scratch& s, TagResult* result) const;
   // Appends the model's labels outside the IPTC lexicon, best first.
   void AppendModelLabels(std::vector<TopicTag>* foreign, TagResult* result) const;
 
@@ -268,6 +271,10 @@ size_t TaggerImpl::MatchRegion(Scratch& s, size_t i, size_t max_len) const {
     if (form.flags & internal::kFormDatelineOnly) continue;
     if ((form.flags & internal::kFormCap) && !CaseMatches(form, tokens, i)) continue;
     if (form.kind == FormKind::kBlock) return len;
+    if (form.kind == FormKind::kBloc) {
+      s.blocs.push_back(form.bloc);
+      return len;
+    }
     const uint16_t segment = tokens[i].segment;
     Mention mention;
     mention.country = form.country;
@@ -465,6 +472,21 @@ void TaggerImpl::ScoreRegions(Scratch& s, int dateline_country, bool usga_anywhe
   }
 }
 
+void TaggerImpl::ReportBlocs(const Scratch& s, TagResult* result) const {
+  if (s.blocs.empty()) return;
+  const std::vector<internal::Bloc>& blocs = gazetteer_.blocs();
+  std::vector<int> counts(blocs.size(), 0);
+  for (int16_t b : s.blocs) ++counts[b];
+  for (size_t b = 0; b < blocs.size(); ++b) {
+    if (counts[b] == 0) continue;
+    const std::string region = blocs[b].region == "-" ? "" : blocs[b].region;
+    result->blocs.push_back({blocs[b].code, blocs[b].name, region, counts[b]});
+  }
+  std::sort(result->blocs.begin(), result->blocs.end(), [](const BlocTag& a, const BlocTag& b) {
+    return a.mentions != b.mentions ? a.mentions > b.mentions : a.code < b.code;
+  });
+}
+
 void TaggerImpl::ScoreTopics(Scratch& s, TagResult* result) const {
   const std::vector<internal::Topic>& topics = lexicon_.topics();
   // Propagate each topic's own evidence to all its ancestors.
@@ -586,6 +608,7 @@ TagResult TaggerImpl::Tag(const TagInput& input) const {
 
   const int dateline_country = DatelineCountry(s, dateline);
   ScoreRegions(s, dateline_country, usga_anywhere, &result);
+  ReportBlocs(s, &result);
   ScoreTopics(s, &result);
   s.Reset();
   if (!foreign.empty()) AppendModelLabels(&foreign, &result);

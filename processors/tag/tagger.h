@@ -119,9 +119,19 @@ struct RegionTag {
   int mentions = 0;  // text mentions, plus 1 when the dateline names the country
 };
 
+// A bloc or international organisation the article names ("NATO", "the EU", "OPEC").
+// Not a country: it adds nothing to the countries' scores.
+struct BlocTag {
+  std::string code;    // "EU", "NATO", "UN", "OPEC", ... (data/region_blocs.tsv)
+  std::string name;    // "European Union"
+  std::string region;  // UN M49 region when the bloc is regional ("Europe"); empty if worldwide
+  int mentions = 0;
+};
+
 struct TagResult {
   std::vector<TopicTag> topics;    // IPTC topics best first, then non-IPTC model labels best first
   std::vector<RegionTag> regions;  // best first
+  std::vector<BlocTag> blocs;      // most mentioned first (not in newsflow.v1 yet)
 };
 
 // Thread-safe: one Tagger may serve many threads.

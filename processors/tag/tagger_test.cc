@@ -356,6 +356,23 @@ TEST(Regions, CountryNamesInOtherLanguagesAreFound) {
   EXPECT_NE(FindRegion(es, "US"), nullptr);
 }
 
+TEST(Regions, BlocsAreReportedApartFromCountries) {
+  const TagResult result = TagText(
+      "NATO and European Union leaders met. The EU and OPEC said the U.N. should act.");
+  std::vector<std::string> codes;
+  for (const BlocTag& b : result.blocs) codes.push_back(b.code);
+  EXPECT_THAT(codes, ::testing::UnorderedElementsAre("NATO", "EU", "OPEC", "UN"));
+  ASSERT_FALSE(result.blocs.empty());
+  EXPECT_EQ(result.blocs[0].code, "EU");  // two mentions
+  EXPECT_EQ(result.blocs[0].mentions, 2);
+  EXPECT_EQ(result.blocs[0].region, "Europe");
+  EXPECT_TRUE(result.regions.empty());  // a bloc is no country
+}
+
+TEST(Regions, LowerCaseUnIsNotTheUnitedNations) {
+  EXPECT_TRUE(TagText("Il y a un accord entre les deux parties.").blocs.empty());
+}
+
 TEST(Regions, HistoricNamesMapToTodaysCountries) {
   const TagResult result = TagText("West Germany and the Soviet Union signed the accord.");
   EXPECT_NE(FindRegion(result, "DE"), nullptr);
