@@ -24,6 +24,7 @@ struct Doc {
   std::string id;
   std::string event;
   std::string matching_text;
+  std::string exact_text;  // as the pipeline sets DedupeInput::exact_text
   std::string canonical_url;
   int64_t time_ms = 0;
   std::vector<uint64_t> shingles;  // sorted, unique word 3-shingles (exact, for ground truth)
@@ -80,6 +81,7 @@ Doc ToDoc(const normalize::Normalizer& normalizer, const LabelledArticle& articl
   auto normalized = normalizer.Normalize(article.raw);
   if (normalized.ok()) {
     doc.matching_text = normalized->matching_text;
+    if (!article.raw.body().empty()) doc.exact_text = normalize::MatchingForm(article.raw.body());
     doc.canonical_url = normalized->canonical_url;
     doc.time_ms = normalized->published_at_unix_ms;
   }
@@ -98,6 +100,7 @@ std::vector<std::string> PredictClusters(const dedupe::DedupeOptions& options,
     input.id = doc.id;
     input.canonical_url = doc.canonical_url;
     input.matching_text = doc.matching_text;
+    input.exact_text = doc.exact_text;
     input.event_time_ms = doc.time_ms;
     clusters.push_back(deduper.Process(input).cluster_id);
   }

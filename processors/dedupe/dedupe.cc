@@ -179,7 +179,8 @@ DedupeResult Deduper::Process(const DedupeInput& input, DedupeChanges* changes) 
   }
 
   DedupeResult result;
-  const uint64_t text_hash = XXH3_64bits(input.matching_text.data(), input.matching_text.size());
+  const std::string& exact_text = input.exact_text.empty() ? input.matching_text : input.exact_text;
+  const uint64_t text_hash = XXH3_64bits(exact_text.data(), exact_text.size());
 
   // Exact: the same folded text, or the same canonical URL republished.
   const Entry* exact = nullptr;

@@ -54,6 +54,11 @@ struct DedupeInput {
   std::string canonical_url;   // may be empty
   std::string matching_text;   // case/accent/punctuation-folded body (normalize::MatchingForm)
   int64_t event_time_ms = 0;   // publication time, else ingest time; 0 = unknown
+  // Text that must be identical for EXACT_DUPLICATE: everything the article carried, folded
+  // the same way (boilerplate and captions included, which the body drops). A copy that
+  // differs only in stripped outlet boilerplate is then a NEAR_DUPLICATE with similarity 1,
+  // not an exact one. Empty = matching_text.
+  std::string exact_text;
 };
 
 struct DedupeResult {

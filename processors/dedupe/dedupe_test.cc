@@ -71,6 +71,18 @@ TEST(Dedupe, FlagsIdenticalTextAsExactDuplicate) {
   EXPECT_EQ(result.duplicate_of, "a");
 }
 
+TEST(Dedupe, CopyDifferingOnlyInStrippedBoilerplateIsNearNotExact) {
+  Deduper deduper{DedupeOptions{}};
+  DedupeInput original = Article("a", Join(StoryParagraphs()));
+  original.exact_text = original.matching_text;
+  deduper.Process(original);
+  DedupeInput copy = Article("b", Join(StoryParagraphs()));  // body identical once cleaned
+  copy.exact_text = copy.matching_text + " subscribe to our newsletter";
+  DedupeResult result = deduper.Process(copy);
+  EXPECT_EQ(result.status, DedupStatus::kNearDuplicate);
+  EXPECT_FLOAT_EQ(result.similarity, 1.0f);
+}
+
 TEST(Dedupe, FlagsSameCanonicalUrlAsExactDuplicate) {
   Deduper deduper{DedupeOptions{}};
   DedupeInput first = Article("a", Join(StoryParagraphs()));

@@ -55,6 +55,9 @@ void FillNormalized(const normalize::NormalizedArticle& n, v1::EnrichedArticle* 
   out->set_published_at_original(n.published_at_original);
   out->set_word_count(n.word_count);
   out->set_char_count(n.char_count);
+  out->set_subtitle(n.subtitle);
+  out->set_invalid_utf8_replaced(n.invalid_utf8_replaced);
+  out->set_charset(n.charset);
 }
 
 // Dedup windows run on event time: the publication time, else the ingest time. A
@@ -117,6 +120,9 @@ PipelineOutcome Pipeline::Process(const v1::RawArticle& raw, const RecordOrigin&
   dedupe_input.id = normalized->id;
   dedupe_input.canonical_url = normalized->canonical_url;
   dedupe_input.matching_text = normalized->matching_text;
+  // Plain-text input: exactness is judged on all of it (see DedupeInput::exact_text).
+  // Extracted HTML has no such "all": pages always differ in their markup.
+  if (!raw.body().empty()) dedupe_input.exact_text = normalize::MatchingForm(raw.body());
   dedupe_input.event_time_ms = EventTimeMs(normalized->published_at_unix_ms, raw.ingested_at_ms());
   dedupe::DedupeResult verdict = deduper_->Process(dedupe_input, &outcome.dedupe_changes);
   const int64_t deduped_us = MonotonicMicros();
