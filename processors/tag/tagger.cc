@@ -531,7 +531,8 @@ void TaggerImpl::ScoreTopics(Scratch& s, TagResult* result) const {
 
 TagResult TaggerImpl::Tag(const TagInput& input) const {
   TagResult result;
-  // The model runs first: it may use a Tagger itself, and the scratch is per thread.
+  // A model reading the input runs first: it may use a Tagger itself, and the scratch is per
+  // thread. A model reading the tagger's words runs after tokenization (PredictWords).
   std::vector<TopicTag> predictions;
   const TopicModel* model = options_.topic_model.get();
   const bool model_reads_words = model != nullptr && model->ReadsFoldedWords();
@@ -541,16 +542,17 @@ TagResult TaggerImpl::Tag(const TagInput& input) const {
   thread_local Scratch scratch;
   Scratch& s = scratch;
   s.Prepare(gazetteer_.countries().size(), lexicon_.topics().size(), lexicon_.num_phrases());
+  // IPTC predictions go to the scratch (blended in ScoreTopics), other codes aside.
   auto apply_predictions = [&] {
-  for (const TopicTag& p : predictions) {
-    const int t = lexicon_.TopicIndex(p.code);
-    if (t < 0) {
-      foreign.push_back(p);
-      continue;
+    for (const TopicTag& p : predictions) {
+      const int t = lexicon_.TopicIndex(p.code);
+      if (t < 0) {
+        foreign.push_back(p);
+        continue;
+      }
+      s.TouchTopic(t);
+      s.topic_model[t] = std::max(s.topic_model[t], std::clamp(p.score, 0.0f, 1.0f));
     }
-    s.TouchTopic(t);
-    s.topic_model[t] = std::max(s.topic_model[t], std::clamp(p.score, 0.0f, 1.0f));
-  }
   };
   if (!model_reads_words) apply_predictions();
 

@@ -32,7 +32,8 @@ class TopicModel {
   // then calls PredictWords instead of Predict, which saves a second tokenization (a third
   // of the tagging time). Default false.
   virtual bool ReadsFoldedWords() const { return false; }
-  // Same output as Predict(input) for the folded words of input. Default: nothing.
+  // Same output as Predict(input) for the folded words of input. Called while the tagger
+  // holds its per-thread scratch, so it must not call a Tagger. Default: nothing.
   virtual void PredictWords(const std::vector<std::string_view>& words,
                             std::vector<TopicTag>* out) const {}
   // Every code the model can emit; empty = unknown. The tagger blends IPTC scores only with

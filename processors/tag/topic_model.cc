@@ -67,9 +67,8 @@ class FastTextTopicModel final : public TopicModel {
   }
 
   void Predict(const TagInput& input, std::vector<TopicTag>* out) const override {
-    std::vector<std::string_view> words;
-    const internal::TokenBuffer& buffer = internal::ModelTokens(input, &words);
-    (void)buffer;
+    std::vector<std::string_view> words;  // views into ModelTokens' per-thread buffer
+    internal::ModelTokens(input, &words);
     PredictWords(words, out);
   }
 
