@@ -71,6 +71,80 @@ InputFormat SniffFormat(std::istream& in) {
   return InputFormat::kSeedText;
 }
 
+// UTF-16 text with a byte-order mark (what Windows calls "Unicode"): when `in` starts with
+// FF FE or FE FF, reads all of it and returns it as UTF-8 without the mark (unpaired
+// surrogates become U+FFFD). Otherwise leaves the stream as it was and returns false. Done
+// before anything else reads the bytes: the UTF-8 repair would turn UTF-16 into U+FFFD noise.
+bool ReadUtf16WithBom(std::istream& in, std::string* utf8) {
+  int first = in.peek();
+  if (first != 0xFF && first != 0xFE) return false;
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const bool little = bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0xFF &&
+                      static_cast<unsigned char>(bytes[1]) == 0xFE;
+  const bool big = bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0xFE &&
+                   static_cast<unsigned char>(bytes[1]) == 0xFF;
+  if (!little && !big) {  // not a BOM after all: hand the bytes back as they were
+    in.clear();
+    utf8->swap(bytes);
+    return true;
+  }
+  auto unit = [&](size_t i) -> uint32_t {
+    const auto hi = static_cast<unsigned char>(bytes[little ? i + 1 : i]);
+    const auto lo = static_cast<unsigned char>(bytes[little ? i : i + 1]);
+    return (static_cast<uint32_t>(hi) << 8) | lo;
+  };
+  auto append = [&](uint32_t cp) {
+    if (cp < 0x80) {
+      utf8->push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+      utf8->push_back(static_cast<char>(0xC0 | (cp >> 6)));
+      utf8->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else if (cp < 0x10000) {
+      utf8->push_back(static_cast<char>(0xE0 | (cp >> 12)));
+      utf8->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+      utf8->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else {
+      utf8->push_back(static_cast<char>(0xF0 | (cp >> 18)));
+      utf8->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+      utf8->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+      utf8->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    }
+  };
+  utf8->clear();
+  utf8->reserve(bytes.size() * 3 / 2);
+  size_t i = 2;
+  for (; i + 1 < bytes.size(); i += 2) {
+    uint32_t u = unit(i);
+    if (u >= 0xD800 && u <= 0xDBFF && i + 3 < bytes.size()) {
+      uint32_t low = unit(i + 2);
+      if (low >= 0xDC00 && low <= 0xDFFF) {
+        append(0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00));
+        i += 2;
+        continue;
+      }
+    }
+    append(u >= 0xD800 && u <= 0xDFFF ? 0xFFFD : u);
+  }
+  if (i < bytes.size()) append(0xFFFD);  // odd trailing byte
+  in.clear();
+  return true;
+}
+
+// The charset parameter of a MIME type ("text/html; charset=windows-1252"), unquoted;
+// empty when none.
+std::string CharsetOfContentType(const std::string& content_type) {
+  std::string lower = absl::AsciiStrToLower(content_type);
+  size_t at = lower.find("charset=");
+  if (at == std::string::npos) return "";
+  absl::string_view value = absl::string_view(content_type).substr(at + 8);
+  value = value.substr(0, value.find(';'));
+  value = absl::StripAsciiWhitespace(value);
+  if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'')) {
+    value = value.substr(1, value.size() - 2);
+  }
+  return std::string(value);
+}
+
 bool IsBlank(std::string_view text) {
   return std::all_of(text.begin(), text.end(),
                      [](unsigned char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; });
@@ -245,7 +319,13 @@ void ArticleReader::ReadFile(const std::string& path) {
              options_.format == InputFormat::kAuto ? FormatFromExtension(path) : options_.format);
 }
 
-void ArticleReader::ReadStream(std::istream& in, const std::string& name, InputFormat format) {
+void ArticleReader::ReadStream(std::istream& input, const std::string& name,
+                              InputFormat format) {
+  std::string utf8;
+  std::istringstream converted;
+  const bool utf16 = ReadUtf16WithBom(input, &utf8);
+  if (utf16) converted.str(std::move(utf8));
+  std::istream& in = utf16 ? converted : input;
   ++counters_.files;
   if (format == InputFormat::kAuto) format = SniffFormat(in);
   if (format == InputFormat::kJsonLines) {
@@ -308,6 +388,13 @@ void ArticleReader::ReadJsonLines(std::istream& in, const std::string& name) {
       continue;
     }
     article.set_html(std::move(html));
+    // "HTTP-style" transport label: {"content_type": "text/html; charset=windows-1252"}.
+    if (article.charset().empty()) {
+      auto content_type = object.find("content_type");
+      if (content_type != object.end() && content_type->is_string()) {
+        article.set_charset(CharsetOfContentType(content_type->get_ref<const std::string&>()));
+      }
+    }
     for (const char* extra : {"dateline", "byline", "description", "category", "event"}) {
       auto it = object.find(extra);
       if (it != object.end() && it->is_string()) {

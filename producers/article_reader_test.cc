@@ -58,6 +58,43 @@ TEST(SeedText, RejectsTitleWithoutBody) {
   EXPECT_EQ(c.bad[0].reason, v1::DeadLetter::MISSING_FIELD);
 }
 
+// UTF-16 (both byte orders, with BOM) as Windows tools save "Unicode" text.
+std::string Utf16(const std::u16string& text, bool little_endian) {
+  std::string bytes = little_endian ? "\xFF\xFE" : "\xFE\xFF";
+  for (char16_t c : text) {
+    char hi = static_cast<char>(c >> 8), lo = static_cast<char>(c & 0xFF);
+    bytes.push_back(little_endian ? lo : hi);
+    bytes.push_back(little_endian ? hi : lo);
+  }
+  return bytes;
+}
+
+TEST(SeedText, TranscodesUtf16LittleEndianWithBom) {
+  Collected c = Read(Utf16(u"Caf\u00E9 title\n\nBody with \u201Cquotes\u201D and \U0001F600.\n",
+                           /*little_endian=*/true),
+                     InputFormat::kAuto);
+  ASSERT_EQ(c.articles.size(), 1u);
+  EXPECT_EQ(c.articles[0].title(), "Caf\u00E9 title");
+  EXPECT_THAT(c.articles[0].body(), HasSubstr("\u201Cquotes\u201D and \U0001F600."));
+  EXPECT_EQ(c.articles[0].producer().invalid_utf8_replaced(), 0);
+}
+
+TEST(JsonLines, TranscodesUtf16BigEndianWithBom) {
+  Collected c = Read(Utf16(u"{\"id\": \"u\", \"body\": \"Stra\u00DFe\"}\n", /*little_endian=*/false),
+                     InputFormat::kAuto);
+  ASSERT_EQ(c.articles.size(), 1u);
+  EXPECT_EQ(c.articles[0].body(), "Stra\u00DFe");
+}
+
+TEST(JsonLines, TakesCharsetFromContentType) {
+  Collected c = Read(
+      R"({"id": "h", "html": "<p>x</p>", "content_type": "text/html; charset=\"windows-1252\""})"
+      "\n",
+      InputFormat::kJsonLines);
+  ASSERT_EQ(c.articles.size(), 1u);
+  EXPECT_EQ(c.articles[0].charset(), "windows-1252");
+}
+
 TEST(JsonLines, ReadsFieldsAndAliases) {
   Collected c = Read(
       R"({"id": 7, "url": "https://Example.com/a?utm_source=x", "source_domain": "example.com", )"

@@ -158,16 +158,21 @@ std::string UnknownTagName(const GumboElement& e) {
 // class / id vocabulary.
 
 constexpr std::string_view kNegativeTokens[] = {
-    "ad",          "ads",          "adsbygoogle", "adslot",       "adunit",      "advert",
-    "advertisement", "advertising", "adverts",    "banner",       "breadcrumb",  "breadcrumbs",
-    "comment",     "comments",     "consent",     "cookie",       "cookiebanner", "cookies",
-    "dfp",         "disqus",       "footer",      "gdpr",         "masthead",    "menu",
-    "modal",       "mostpopular",  "mostread",    "nav",          "navbar",      "navigation",
-    "newsletter",  "newsletters",  "outbrain",    "pagination",   "popular",
-    "popup",       "promo",        "promoted",    "promotion",    "recirculation", "recommendations",
-    "recommended", "related",      "share",       "sharebar",     "sharing",     "sidebar",
-    "signup",      "social",       "sponsor",     "sponsored",    "subscribe",   "subscription",
-    "taboola",     "toolbar",      "trending"};
+    "ad", "ads", "adsbygoogle", "adslot", "adunit", "advert", "advertisement",
+    "advertising", "adverts", "banner", "bio", "breadcrumb", "breadcrumbs", "comment",
+    "comments", "consent", "cookie", "cookiebanner", "cookies", "copyright", "dfp",
+    "disqus", "footer", "gdpr", "login", "masthead", "menu", "modal", "mostpopular",
+    "mostread", "nav", "navbar", "navigation", "newsletter", "newsletters", "outbrain",
+    "pager", "pagination", "popular", "popup", "promo", "promoted", "promotion", "rating",
+    "recirculation", "recommendations", "recommended", "related", "relatedposts", "share",
+    "sharebar", "shariff", "sharing", "sidebar", "signup", "social", "sponsor", "sponsored",
+    "subscribe", "subscription", "taboola", "tagcloud", "tags", "toolbar", "trending"};
+
+// Tokens of a class / id naming the article's lead (standfirst, teaser paragraph), which
+// layouts often put next to the body container rather than inside it.
+constexpr std::string_view kLeadTokens[] = {"abstract", "chapo",  "dek",   "excerpt",
+                                            "intro",    "lead",   "lede",  "perex",
+                                            "standfirst", "summary", "teaser"};
 
 constexpr std::string_view kPositiveTokens[] = {"article", "articlebody", "blog",  "body",
                                                 "content", "entry",       "main",  "post",
@@ -189,6 +194,7 @@ constexpr bool IsSortedList(const std::string_view (&list)[N]) {
 }
 static_assert(IsSortedList(kNegativeTokens));
 static_assert(IsSortedList(kPositiveTokens));
+static_assert(IsSortedList(kLeadTokens));
 
 template <size_t N>
 bool InList(const std::string_view (&list)[N], std::string_view token) {
@@ -203,6 +209,7 @@ enum Flags : uint8_t {
   kDropped = 16,     // decided: not content
   kBylineHint = 32,  // class/id/rel names the author
   kProtected = 64,   // holds the main content: never dropped for its name
+  kLeadHint = 128,   // class/id names the article's lead paragraph
 };
 
 // Splits class / id values into lower-case tokens at non-alphanumerics and camelCase
@@ -218,6 +225,7 @@ uint8_t ClassifyNames(std::string_view names) {
       std::string_view t(token, len);
       if (InList(kNegativeTokens, t) && !modifier) flags |= kNegative;
       if (InList(kPositiveTokens, t)) flags |= kPositive;
+      if (InList(kLeadTokens, t)) flags |= kLeadHint;
       if (t == "byline" || t == "author" || t == "authors") flags |= kBylineHint;
       modifier = t == "has" || t == "no" || t == "with" || t == "without" || t == "show" ||
                  t == "hide" || t == "is" || t == "enable" || t == "enabled" || t == "disable" ||
@@ -285,6 +293,7 @@ struct Metadata {
   std::string meta_time, jsonld_time, time_element;
   std::string html_lang, jsonld_lang, og_locale;
   std::string first_h1;
+  std::string jsonld_body;  // longest JSON-LD articleBody, raw
 };
 
 class Extractor {
@@ -298,10 +307,21 @@ class Extractor {
     Scan(root, 0, false, false);
     const GumboNode* body = FindBody(root);
     if (body == nullptr) body = root;
-    DecideDrops(body);
-    Recount(body, 0, false, false);
+    DecideDrops(body, /*by_name=*/true);
+    NodeInfo kept = Recount(body, 0, false, false);
+    // When class names left next to no text, they named the content itself: a forum
+    // thread made of "comment" blocks, a shop page inside a <form>. Then only the page
+    // furniture tags (nav, header, footer, aside) and hidden elements go.
+    if (total_good_ >= 500 && kept.good < 250) {
+      for (auto& [node, info] : info_) {
+        if (!(info.flags & kHidden)) info.flags &= static_cast<uint8_t>(~kDropped);
+      }
+      DecideDrops(body, /*by_name=*/false);
+      Recount(body, 0, false, false);
+    }
     if (first_h1_ != nullptr && !Dropped(first_h1_)) meta_.first_h1 = InlineTextOf(first_h1_);
     const GumboNode* content = ChooseRoot(body);
+    EmitLeads(content, body);
     Emit(content, 0);
     FlushAnonymous();
     Finish(out);
@@ -348,6 +368,11 @@ class Extractor {
     }
     NodeInfo& stored = info_[node];  // (re-lookup: the map may have rehashed)
     uint8_t flags = stored.flags;
+    // An HTML5 <header> holding paragraphs of text is an article's or a section's head
+    // (headline, lead), not the page's masthead; its class may still name it furniture.
+    if (e.tag == GUMBO_TAG_HEADER && sum.good >= 300 && !(ClassFlags(e) & kNegative)) {
+      flags &= static_cast<uint8_t>(~kNegative);
+    }
     stored = sum;
     stored.flags = flags;
     // has_block of the node itself means "has block-level descendants"
@@ -390,12 +415,17 @@ class Extractor {
     }
   }
 
-  uint8_t ElementFlags(const GumboElement& e) {
+  static uint8_t ClassFlags(const GumboElement& e) {
     uint8_t flags = 0;
     std::string_view cls = AttrView(e, "class");
     std::string_view id = AttrView(e, "id");
     if (!cls.empty()) flags |= ClassifyNames(cls);
     if (!id.empty()) flags |= ClassifyNames(id);
+    return flags;
+  }
+
+  uint8_t ElementFlags(const GumboElement& e) {
+    uint8_t flags = ClassFlags(e);
     if (e.tag == GUMBO_TAG_UNKNOWN) flags |= ClassifyNames(UnknownTagName(e));
     std::string_view itemprop = AttrView(e, "itemprop");
     if (EqualsIgnoreCase(itemprop, "articleBody")) flags |= kBodyHint;
@@ -511,13 +541,18 @@ class Extractor {
       }
     };
     get("headline", &meta_.jsonld_headline);
+    auto article_body = node.find("articleBody");
+    if (article_body != node.end() && article_body->is_string() &&
+        article_body->get_ref<const std::string&>().size() > meta_.jsonld_body.size()) {
+      meta_.jsonld_body = article_body->get<std::string>();
+    }
     get("datePublished", &meta_.jsonld_time);
     get("dateCreated", &meta_.jsonld_time);
     get("inLanguage", &meta_.jsonld_lang);
   }
 
   // -- drop decisions -----------------------------------------------------------------------
-  void DecideDrops(const GumboNode* body) {
+  void DecideDrops(const GumboNode* body, bool by_name) {
     auto it = info_.find(body);
     total_good_ = it == info_.end() ? 0 : it->second.good;
     // The article / main / article-body element holding the most text, and its ancestors,
@@ -538,7 +573,14 @@ class Extractor {
       }
     }
     for (auto& [node, info] : info_) {
-      if (!(info.flags & kNegative) || (info.flags & (kDropped | kProtected))) continue;
+      // An author box (byline-named element with block content and a biography's worth of
+      // text) is not article text either; short ones are the byline and stay.
+      const bool author_box = (info.flags & kBylineHint) && info.has_block && info.text >= 150;
+      if (!((info.flags & kNegative) || author_box) || (info.flags & (kDropped | kProtected))) {
+        continue;
+      }
+      if (!by_name && !IsFurnitureTag(node->v.element.tag)) continue;
+      if (!by_name && node->v.element.tag == GUMBO_TAG_FORM) continue;
       if (node == body || node == output_->root) continue;
       GumboTag tag = node->v.element.tag;
       // Never drop the container that holds most of the page's text: the class of a page
@@ -656,6 +698,32 @@ class Extractor {
       current_good = top_good;
     }
     return current;
+  }
+
+  // The lead ("teaser-text", "article__intro", "chapo") often sits next to the body
+  // container, before it, in one of its first few ancestors: emitted first when it reads
+  // like text (not a list of links, not a page's worth of text).
+  void EmitLeads(const GumboNode* content, const GumboNode* body) {
+    std::vector<const GumboNode*> leads;
+    const GumboNode* node = content;
+    for (int level = 0; level < 3 && node != body && node->parent != nullptr &&
+                        node->parent->type == GUMBO_NODE_ELEMENT;
+         ++level, node = node->parent) {
+      const GumboVector& siblings = node->parent->v.element.children;
+      std::vector<const GumboNode*> found;
+      for (unsigned i = 0; i < siblings.length; ++i) {
+        const auto* sibling = static_cast<const GumboNode*>(siblings.data[i]);
+        if (sibling == node) break;
+        if (sibling->type != GUMBO_NODE_ELEMENT || Dropped(sibling)) continue;
+        const NodeInfo* info = Info(sibling);
+        if (info == nullptr || !(info->flags & kLeadHint)) continue;
+        if (info->text < 40 || info->text > 2000 || info->link * 2 > info->text) continue;
+        found.push_back(sibling);
+      }
+      leads.insert(leads.begin(), found.begin(), found.end());  // outer ones come first
+    }
+    for (const GumboNode* lead : leads) Emit(lead, 1);
+    FlushAnonymous();
   }
 
   // Not inside a dropped element (candidates are collected from the whole tree).
@@ -851,6 +919,7 @@ class Extractor {
 
   // -- result -------------------------------------------------------------------------------
   void Finish(HtmlExtraction* out) {
+    UseJsonLdBodyIfLonger();
     out->blocks = std::move(blocks_);
     out->title = ChooseTitle();
     out->canonical_url = !meta_.canonical.empty() ? meta_.canonical : meta_.og_url;
@@ -868,6 +937,40 @@ class Extractor {
     } else {
       out->language = meta_.og_locale;
     }
+  }
+
+  // Pages that render the article with JavaScript carry it only in JSON-LD: when its
+  // articleBody is more than twice the paragraph text found in the markup, it is the body
+  // (paragraphs at line breaks; captions and headings found in the markup are kept).
+  void UseJsonLdBodyIfLonger() {
+    const std::string& raw = meta_.jsonld_body;
+    if (raw.size() < 400) return;
+    size_t found = 0;
+    for (const Block& b : blocks_) {
+      if (b.kind == Block::Kind::kParagraph) found += b.text.size();
+    }
+    if (raw.size() <= 2 * found) return;
+    std::string decoded;
+    std::string_view text = raw;
+    if (DecodeHtmlEntities(text, &decoded)) text = decoded;
+    if (LooksLikeHtml(text)) return;  // markup inside JSON: not worth a second parse
+    std::vector<Block> blocks;
+    for (const Block& b : blocks_) {
+      if (b.kind == Block::Kind::kCaption || b.kind == Block::Kind::kByline) blocks.push_back(b);
+    }
+    size_t start = 0;
+    while (start <= text.size()) {
+      size_t end = text.find('\n', start);
+      if (end == std::string_view::npos) end = text.size();
+      std::string paragraph = CleanText(text.substr(start, end - start));
+      if (!paragraph.empty()) {
+        Block block;
+        block.text = std::move(paragraph);
+        blocks.push_back(std::move(block));
+      }
+      start = end + 1;
+    }
+    blocks_ = std::move(blocks);
   }
 
   std::string ChooseTitle() const {

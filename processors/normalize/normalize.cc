@@ -148,6 +148,10 @@ absl::StatusOr<NormalizedArticle> Normalizer::Normalize(const v1::RawArticle& ra
   auto hint = raw.attributes().find("dateline");
   if (hint != raw.attributes().end()) structure.dateline_hint = hint->second;
   internal::ApplyStructure(std::move(blocks), structure, &article);
+  if (auto sub = raw.attributes().find("subtitle"); sub != raw.attributes().end()) {
+    std::string subtitle = CleanField(sub->second, &article.invalid_utf8_replaced);
+    if (!subtitle.empty()) article.subtitle = std::move(subtitle);
+  }
   if (article.paragraphs.empty()) {
     return absl::FailedPreconditionError(
         absl::StrFormat("article %s: no body text left after normalization", raw.id()));

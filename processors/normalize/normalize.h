@@ -42,9 +42,15 @@ struct NormalizedArticle {
   std::string canonical_url;
   std::string key;            // canonical_url, else id
   std::string source;
-  std::string title;                     // NFC, whitespace collapsed
-  std::vector<std::string> paragraphs;   // body paragraphs, NFC; no title/caption/dateline
-  std::vector<std::string> subheadings;  // short heading lines found inside the body
+  std::string title;     // NFC, whitespace collapsed
+  // Standfirst / dek: a sentence-long heading between the headline and the body (HTML), or
+  // RawArticle.attributes["subtitle"]. Not part of the body.
+  std::string subtitle;
+  // Body paragraphs, NFC; no title, subtitle, caption, byline or dateline prefix.
+  // Sub-headings are paragraphs of their own, in place.
+  std::vector<std::string> paragraphs;
+  // The paragraphs that are sub-headings, in order (each is also in `paragraphs`).
+  std::vector<std::string> subheadings;
   std::vector<std::string> captions;     // photo captions
   std::string byline;
   Dateline dateline;

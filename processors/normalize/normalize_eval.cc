@@ -1,8 +1,14 @@
 // Developer tool: runs the normalizer over labelled shared data and prints what it found.
 //
-//   normalize_eval extraction <trafilatura-eval dir> [limit]
+//   normalize_eval quality <shared data dir> [samples]
+//       Everything docs/QUALITY.md reports: the extraction score below, and how often the
+//       seed, news_cluster, basil and Reuters-21578 articles get a dateline, byline, caption
+//       or sub-heading split off (with the first `samples` examples of each to judge), plus
+//       the labelled Reuters dateline test.
+//   normalize_eval extraction <trafilatura-eval dir> [limit] [-v|-vv]
 //       Main-text extraction score on trafilatura's benchmark (snippets that must / must not
-//       appear in the body), as precision / recall / F1, plus throughput.
+//       appear in title + body, and in the body alone), as precision / recall / F1, plus
+//       throughput. -v lists pages with errors, -vv each missed / kept snippet.
 //   normalize_eval languages <trafilatura-eval dir> [limit]
 //       How often language detection on a sample of 512 / 1024 / 2048 bytes agrees with
 //       detection on the whole text (justifies NormalizeOptions::language_sample_bytes).
@@ -68,7 +74,32 @@ std::string Squash(const std::string& s) {
   return out;
 }
 
-int Extraction(const std::filesystem::path& dir, size_t limit, bool verbose) {
+// Snippet counts of one view of the extracted text.
+struct Score {
+  size_t tp = 0, fn = 0, fp = 0, tn = 0;
+
+  void Add(const nlohmann::json& entry, const std::string& text) {
+    for (const auto& s : entry.value("with", nlohmann::json::array())) {
+      if (s.is_string()) text.find(Squash(s.get<std::string>())) != std::string::npos ? ++tp : ++fn;
+    }
+    for (const auto& s : entry.value("without", nlohmann::json::array())) {
+      if (s.is_string()) text.find(Squash(s.get<std::string>())) != std::string::npos ? ++fp : ++tn;
+    }
+  }
+  void Print(const char* name) const {
+    double precision = tp + fp == 0 ? 0 : static_cast<double>(tp) / static_cast<double>(tp + fp);
+    double recall = tp + fn == 0 ? 0 : static_cast<double>(tp) / static_cast<double>(tp + fn);
+    double f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
+    std::printf("%-12s precision %.3f recall %.3f F1 %.3f (tp %zu fn %zu fp %zu tn %zu)\n", name,
+                precision, recall, f1, tp, fn, fp, tn);
+  }
+};
+
+// Scores two views: "title+body" (what the batch JSON output carries under "title" and
+// "body"; the headline of the primary measure) and "body" alone (comparable with extractors
+// such as trafilatura, whose main text has no title). Subtitle and captions have fields of
+// their own and are in neither.
+int Extraction(const std::filesystem::path& dir, size_t limit, bool verbose, bool snippets) {
   std::ifstream in(dir / "evaldata.json");
   nlohmann::json eval = nlohmann::json::parse(in, nullptr, false);
   if (eval.is_discarded()) {
@@ -76,7 +107,8 @@ int Extraction(const std::filesystem::path& dir, size_t limit, bool verbose) {
     return 1;
   }
   Normalizer normalizer({});
-  size_t pages = 0, failed = 0, tp = 0, fn = 0, fp = 0, tn = 0, bytes = 0;
+  size_t pages = 0, failed = 0, bytes = 0;
+  Score with_title, body_only;
   double seconds = 0;
   for (auto& [url, entry] : eval.items()) {
     if (limit != 0 && pages >= limit) break;
@@ -91,40 +123,42 @@ int Extraction(const std::filesystem::path& dir, size_t limit, bool verbose) {
     auto result = normalizer.Normalize(raw);
     seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     bytes += html.size();
-    std::string text;
+    std::string text, body;
     if (result.ok()) {
-      text = Squash(result->title + "\n" + result->Body() + "\n" +
-                    [&] {
-                      std::string extra;
-                      for (const auto& s : result->subheadings) extra += s + "\n";
-                      for (const auto& s : result->captions) extra += s + "\n";
-                      return extra;
-                    }());
+      body = Squash(result->Body());
+      text = Squash(result->title + "\n" + result->Body());
     } else {
       ++failed;
       if (verbose) std::cout << "FAIL " << raw.id() << ": " << result.status() << "\n";
     }
+    with_title.Add(entry, text);
+    body_only.Add(entry, body);
+    if (!verbose) continue;
     size_t page_fn = 0, page_fp = 0;
     for (const auto& s : entry.value("with", nlohmann::json::array())) {
-      if (!s.is_string()) continue;
-      bool found = text.find(Squash(s.get<std::string>())) != std::string::npos;
-      found ? ++tp : (++fn, ++page_fn);
+      if (!s.is_string() || text.find(Squash(s.get<std::string>())) != std::string::npos) continue;
+      ++page_fn;
+      if (snippets) std::cout << "  MISSED " << raw.id() << " | " << s.get<std::string>() << "\n";
     }
     for (const auto& s : entry.value("without", nlohmann::json::array())) {
       if (!s.is_string()) continue;
-      bool found = text.find(Squash(s.get<std::string>())) != std::string::npos;
-      found ? (++fp, ++page_fp) : ++tn;
+      size_t at = text.find(Squash(s.get<std::string>()));
+      if (at == std::string::npos) continue;
+      ++page_fp;
+      if (snippets) {
+        std::cout << "  KEPT(" << (at < Squash(result->title).size() ? "title" : "body") << ") "
+                  << raw.id() << " @" << (100 * at / text.size()) << "% | "
+                  << s.get<std::string>() << "\n";
+      }
     }
-    if (verbose && (page_fn > 0 || page_fp > 0)) {
+    if (page_fn > 0 || page_fp > 0) {
       std::cout << raw.id() << " missed=" << page_fn << " boilerplate=" << page_fp
                 << " paragraphs=" << (result.ok() ? result->paragraphs.size() : 0) << "\n";
     }
   }
-  double precision = tp + fp == 0 ? 0 : static_cast<double>(tp) / static_cast<double>(tp + fp);
-  double recall = tp + fn == 0 ? 0 : static_cast<double>(tp) / static_cast<double>(tp + fn);
-  double f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
-  std::printf("pages %zu, rejected %zu\nprecision %.3f recall %.3f F1 %.3f (tp %zu fn %zu fp %zu tn %zu)\n",
-              pages, failed, precision, recall, f1, tp, fn, fp, tn);
+  std::printf("pages %zu, rejected %zu\n", pages, failed);
+  with_title.Print("title+body");
+  body_only.Print("body");
   std::printf("throughput %.1f MB/s (%.1f MB in %.2f s)\n", bytes / seconds / 1e6, bytes / 1e6,
               seconds);
   return 0;
@@ -246,25 +280,37 @@ int Fuzz(const std::filesystem::path& dir, size_t iterations) {
   return 0;
 }
 
-int Jsonl(const std::string& path, size_t limit) {
+// A JSON Lines record of the shared corpora as the producer reads it.
+newsflow::v1::RawArticle FromJson(const nlohmann::json& j, size_t n) {
+  newsflow::v1::RawArticle raw;
+  raw.set_id(j.contains("id") && j["id"].is_string() ? Str(j, "id") : std::to_string(n));
+  raw.set_url(Str(j, "url"));
+  raw.set_title(Str(j, "title"));
+  std::string body = Str(j, "body");
+  if (body.empty()) body = Str(j, "text");
+  raw.set_body(body);
+  raw.set_published_at(Str(j, "published_at").empty() ? Str(j, "date_publish")
+                                                      : Str(j, "published_at"));
+  if (!Str(j, "dateline").empty()) (*raw.mutable_attributes())["dateline"] = Str(j, "dateline");
+  return raw;
+}
+
+std::vector<nlohmann::json> ReadJsonLines(const std::filesystem::path& path, size_t limit) {
+  std::vector<nlohmann::json> records;
   std::ifstream in(path);
   std::string line;
+  while (std::getline(in, line) && (limit == 0 || records.size() < limit)) {
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_object()) records.push_back(std::move(j));
+  }
+  return records;
+}
+
+int Jsonl(const std::string& path, size_t limit) {
   Normalizer normalizer({});
   size_t n = 0;
-  while (std::getline(in, line) && (limit == 0 || n < limit)) {
-    nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-    if (!j.is_object()) continue;
-    ++n;
-    newsflow::v1::RawArticle raw;
-    raw.set_id(j.contains("id") && j["id"].is_string() ? Str(j, "id") : std::to_string(n));
-    raw.set_url(Str(j, "url"));
-    raw.set_title(Str(j, "title"));
-    std::string body = Str(j, "body");
-    if (body.empty()) body = Str(j, "text");
-    raw.set_body(body);
-    raw.set_published_at(Str(j, "published_at").empty() ? Str(j, "date_publish")
-                                                        : Str(j, "published_at"));
-    if (!Str(j, "dateline").empty()) (*raw.mutable_attributes())["dateline"] = Str(j, "dateline");
+  for (const nlohmann::json& j : ReadJsonLines(path, limit)) {
+    newsflow::v1::RawArticle raw = FromJson(j, ++n);
     auto result = normalizer.Normalize(raw);
     if (!result.ok()) {
       std::cout << raw.id() << "\tERROR " << result.status() << "\n";
@@ -283,22 +329,152 @@ int Jsonl(const std::string& path, size_t limit) {
   return 0;
 }
 
+// How many articles of a corpus get each structural part split off, with the first
+// `samples` examples of each printed for judging by eye.
+void Separation(const char* name, const std::vector<newsflow::v1::RawArticle>& articles,
+                size_t samples) {
+  Normalizer normalizer({});
+  size_t ok = 0, dateline = 0, agency = 0, byline = 0, caption = 0, subheading = 0;
+  std::vector<std::string> examples[4];  // dateline, byline, caption, sub-heading
+  auto sample = [&](int kind, const std::string& id, const std::string& text) {
+    if (examples[kind].size() < samples) examples[kind].push_back(id + "  " + text.substr(0, 90));
+  };
+  for (const auto& raw : articles) {
+    auto result = normalizer.Normalize(raw);
+    if (!result.ok()) continue;
+    ++ok;
+    const NormalizedArticle& a = *result;
+    if (!a.dateline.text.empty()) {
+      ++dateline;
+      if (!a.dateline.agency.empty()) ++agency;
+      sample(0, a.id, "[" + a.dateline.text + "] place=" + a.dateline.place + " agency=" +
+                          a.dateline.agency + " | " + a.paragraphs[0].substr(0, 40));
+    }
+    if (!a.byline.empty()) ++byline, sample(1, a.id, a.byline);
+    if (!a.captions.empty()) ++caption, sample(2, a.id, a.captions[0]);
+    if (!a.subheadings.empty()) ++subheading, sample(3, a.id, a.subheadings[0]);
+  }
+  std::printf("%-22s articles %5zu normalized %5zu | dateline %5zu (agency %5zu) byline %5zu "
+              "caption %4zu sub-heading %4zu\n",
+              name, articles.size(), ok, dateline, agency, byline, caption, subheading);
+  static const char* const kKinds[] = {"dateline", "byline", "caption", "sub-heading"};
+  for (int k = 0; k < 4; ++k) {
+    for (const std::string& e : examples[k]) std::printf("    %-11s %s\n", kKinds[k], e.c_str());
+  }
+}
+
+// The seed article file: "date YYYY-MM-DD SOURCE / SECTION", the title, then the body.
+bool ReadSeed(const std::filesystem::path& path, newsflow::v1::RawArticle* raw) {
+  std::ifstream in(path);
+  std::string line, body;
+  bool title = false;
+  while (std::getline(in, line)) {
+    if (!title) {
+      size_t start = line.find_first_not_of(" \t\r");
+      if (start == std::string::npos) continue;
+      if (line.compare(start, 5, "date ") == 0) {
+        raw->set_published_at(line.substr(start + 5, 10));
+        continue;
+      }
+      raw->set_title(line.substr(start));
+      title = true;
+      continue;
+    }
+    body += line + "\n";
+  }
+  raw->set_id(path.stem().string());
+  raw->set_body(body);
+  return title && !body.empty();
+}
+
+// Everything docs/QUALITY.md reports, from the shared data directory.
+int Quality(const std::filesystem::path& data, size_t samples) {
+  std::printf("== extraction: %s\n", (data / "extraction" / "trafilatura-eval").c_str());
+  if (Extraction(data / "extraction" / "trafilatura-eval", 0, false, false) != 0) return 1;
+
+  std::printf("\n== structure separation (first %zu examples of each part)\n", samples);
+  std::vector<newsflow::v1::RawArticle> seed;
+  for (const auto& entry : std::filesystem::directory_iterator(data / "seed")) {
+    newsflow::v1::RawArticle raw;
+    if (entry.path().extension() == ".txt" && ReadSeed(entry.path(), &raw)) seed.push_back(raw);
+  }
+  Separation("seed", seed, samples);
+  {
+    Normalizer normalizer({});
+    for (const auto& raw : seed) {
+      auto a = normalizer.Normalize(raw);
+      if (!a.ok()) continue;
+      std::printf("    seed %s: dateline [%s], byline [%s], %zu caption(s), sub-headings:",
+                  raw.id().c_str(), a->dateline.text.c_str(), a->byline.c_str(),
+                  a->captions.size());
+      for (const auto& h : a->subheadings) std::printf(" [%s]", h.c_str());
+      std::printf("\n");
+    }
+  }
+  for (const char* corpus : {"news_cluster/news_cluster.jsonl", "basil/articles.jsonl"}) {
+    std::vector<newsflow::v1::RawArticle> articles;
+    size_t n = 0;
+    for (const auto& j : ReadJsonLines(data / corpus, 0)) articles.push_back(FromJson(j, ++n));
+    Separation(corpus, articles, samples);
+  }
+
+  // Reuters-21578 keeps the dateline in a field of its own: printed in front of the body as
+  // the wire did ("SALVADOR, Feb 26 - Showers ..."), it is a labelled dateline test.
+  std::vector<newsflow::v1::RawArticle> reuters, reuters_bare;
+  size_t n = 0, labelled = 0, exact = 0, place = 0;
+  Normalizer normalizer({});
+  std::vector<std::string> misses;
+  for (const auto& j : ReadJsonLines(data / "reuters21578" / "train.jsonl", 0)) {
+    newsflow::v1::RawArticle raw = FromJson(j, ++n);
+    std::string hint = Str(j, "dateline");
+    raw.mutable_attributes()->erase("dateline");
+    reuters_bare.push_back(raw);
+    if (hint.empty() || raw.body().empty()) continue;
+    ++labelled;
+    raw.set_body(hint + " " + raw.body());
+    auto a = normalizer.Normalize(raw);
+    if (!a.ok()) continue;
+    auto trim = [](std::string t) {
+      while (!t.empty() && (t.back() == ' ' || t.back() == '-')) t.pop_back();
+      return t;
+    };
+    if (trim(a->dateline.text) == trim(hint)) {
+      ++exact;
+    } else if (misses.size() < samples) {
+      misses.push_back("[" + hint + "] -> [" + a->dateline.text + "] | " +
+                       a->paragraphs[0].substr(0, 50));
+    }
+    if (!a->dateline.place.empty() && hint.rfind(a->dateline.place, 0) == 0) ++place;
+  }
+  std::printf("%-22s dateline printed before the body: %zu of %zu split exactly (%.3f), "
+              "place right %zu (%.3f)\n",
+              "reuters21578 (labelled)", exact, labelled,
+              static_cast<double>(exact) / static_cast<double>(labelled), place,
+              static_cast<double>(place) / static_cast<double>(labelled));
+  for (const std::string& m : misses) std::printf("    miss        %s\n", m.c_str());
+  Separation("reuters21578 (body)", reuters_bare, samples);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::cerr << "usage: normalize_eval extraction <trafilatura-eval dir> [limit] [-v]\n"
+    std::cerr << "usage: normalize_eval quality <shared data dir> [samples]\n"
+                 "       normalize_eval extraction <trafilatura-eval dir> [limit] [-v|-vv]\n"
                  "       normalize_eval jsonl <file.jsonl> [limit]\n";
     return 2;
   }
   std::string mode = argv[1];
   size_t limit = argc > 3 ? std::strtoul(argv[3], nullptr, 10) : 0;
-  bool verbose = argc > 4 && std::string(argv[4]) == "-v";
-  if (mode == "extraction") return Extraction(argv[2], limit, verbose);
+  bool snippets = argc > 4 && std::string(argv[4]) == "-vv";
+  bool verbose = snippets || (argc > 4 && std::string(argv[4]) == "-v");
+  if (mode == "extraction") return Extraction(argv[2], limit, verbose, snippets);
   if (mode == "jsonl") return Jsonl(argv[2], limit);
   if (mode == "languages") return Languages(argv[2], limit);
   if (mode == "page") return Page(argv[2]);
   if (mode == "fuzz") return Fuzz(argv[2], limit == 0 ? 2000 : limit);
+  if (mode == "quality") return Quality(argv[2], argc > 3 ? limit : 10);
   std::cerr << "unknown mode " << mode << "\n";
   return 2;
 }

@@ -6,6 +6,7 @@
 #include <zlib.h>
 #endif
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -113,7 +114,10 @@ TEST(Normalize, SplitsSeedDatelineAndSubheadings) {
   EXPECT_THAT(a.paragraphs[0], StartsWith("Ukraine\u2019s allies said they made major progress"));
   EXPECT_THAT(a.subheadings, ElementsAre("Details of the plan were not disclosed",
                                          "Zelenskyy agreed progress was made"));
-  EXPECT_EQ(a.paragraphs.size(), 10u);
+  // 10 text paragraphs plus the 2 sub-headings, which stay in the body in place.
+  EXPECT_EQ(a.paragraphs.size(), 12u);
+  EXPECT_EQ(std::count(a.paragraphs.begin(), a.paragraphs.end(), a.subheadings[0]), 1);
+  EXPECT_EQ(std::count(a.paragraphs.begin(), a.paragraphs.end(), a.subheadings[1]), 1);
   EXPECT_THAT(a.paragraphs.back(), StartsWith("\u201CWe determined what countries"));
   EXPECT_EQ(a.byline, "");
   EXPECT_EQ(a.word_count, internal::CountWords(a.Body()));
@@ -142,10 +146,15 @@ TEST(Normalize, SplitsSeedLikeStructureInline) {
   EXPECT_EQ(a.dateline.place, "Paris");
   EXPECT_THAT(a.subheadings, ElementsAre("Details of the plan were not disclosed",
                                          "Zelenskyy agreed progress was made"));
-  ASSERT_EQ(a.paragraphs.size(), 4u);
+  // Sub-headings are paragraphs of their own, in place, listed in `subheadings`.
+  ASSERT_EQ(a.paragraphs.size(), 6u);
   EXPECT_THAT(a.paragraphs[0], StartsWith("Ukraine\u2019s allies said"));
-  EXPECT_THAT(a.paragraphs[2], StartsWith("The size of the supporting forces"));
-  EXPECT_THAT(a.Body(), Not(HasSubstr("not disclosed\n")));
+  EXPECT_EQ(a.paragraphs[2], "Details of the plan were not disclosed");
+  EXPECT_THAT(a.paragraphs[3], StartsWith("The size of the supporting forces"));
+  EXPECT_EQ(a.paragraphs[4], "Zelenskyy agreed progress was made");
+  EXPECT_THAT(a.Body(), HasSubstr("in Paris included having the U.S. lead an effort to "
+                                  "monitor any ceasefire.\n\nDetails of the plan were not "
+                                  "disclosed\n\nThe size"));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -640,6 +649,7 @@ TEST(Normalize, DropsHtmlBoilerplate) {
   EXPECT_EQ(a.title, "Council approves transport budget");
   EXPECT_THAT(a.paragraphs,
               ElementsAre(StartsWith("The city council voted on Tuesday"),
+                          "What changes for riders",
                           "Fares will stay the same, but bus routes will be reorganised in the spring.",
                           "Night buses return on weekends across the whole city."));
   EXPECT_THAT(a.subheadings, ElementsAre("What changes for riders"));
@@ -682,6 +692,170 @@ TEST(Normalize, TreatsHtmlBodyAsHtml) {
   EXPECT_EQ(a.content_format, "html");
   EXPECT_THAT(a.paragraphs, ElementsAre("First paragraph of the story, with bold text.",
                                         "Second paragraph of the story."));
+}
+
+// ----- Encodings ------------------------------------------------------------------------
+
+TEST(Encoding, DecodesWindows1252HtmlByMetaCharset) {
+  // 0x93 / 0x94 are windows-1252 smart quotes, 0xE9 is e-acute: not valid UTF-8.
+  NormalizedArticle a = MustNormalize(HtmlArticle(
+      "<html><head><meta charset=\"windows-1252\"></head><body><p>Le caf\xE9 dit \x93oui\x94 "
+      "aujourd'hui, comme hier et comme demain dans la ville.</p></body></html>"));
+  EXPECT_EQ(a.charset, "windows-1252");
+  EXPECT_EQ(a.invalid_utf8_replaced, 0);
+  EXPECT_THAT(a.Body(), HasSubstr("caf\u00E9 dit \u201Coui\u201D"));
+}
+
+TEST(Encoding, ReadsDeclaredLatin1AsWindows1252) {
+  NormalizedArticle a = MustNormalize(
+      HtmlArticle("<p>Prix: 5 \x80, na\xEFve r\xE9sum\xE9 of the long paragraph here.</p>",
+                  "ISO-8859-1"));
+  EXPECT_EQ(a.charset, "windows-1252");
+  EXPECT_THAT(a.Body(), HasSubstr("5 \u20AC, na\u00EFve r\u00E9sum\u00E9"));
+}
+
+TEST(Encoding, FallsBackToWindows1252ForUnlabelledLegacyHtml) {
+  NormalizedArticle a = MustNormalize(HtmlArticle(
+      "<p>M\xFCnchen und K\xF6ln sind gro\xDF, sagte die Stadt am Dienstag.</p>"));
+  EXPECT_EQ(a.charset, "windows-1252");
+  EXPECT_THAT(a.Body(), HasSubstr("M\u00FCnchen und K\u00F6ln sind gro\u00DF"));
+}
+
+std::string Utf16Bytes(const std::u16string& text, bool little_endian) {
+  std::string bytes = little_endian ? "\xFF\xFE" : "\xFE\xFF";
+  for (char16_t c : text) {
+    char hi = static_cast<char>(c >> 8), lo = static_cast<char>(c & 0xFF);
+    bytes.push_back(little_endian ? lo : hi);
+    bytes.push_back(little_endian ? hi : lo);
+  }
+  return bytes;
+}
+
+TEST(Encoding, DecodesUtf16HtmlWithBom) {
+  for (bool little_endian : {true, false}) {
+    NormalizedArticle a = MustNormalize(HtmlArticle(Utf16Bytes(
+        u"<p>Stra\u00DFe \u201Czitiert\u201D \U0001F600 and a sentence long enough.</p>",
+        little_endian)));
+    EXPECT_EQ(a.charset, little_endian ? "utf-16le" : "utf-16be");
+    EXPECT_THAT(a.Body(), HasSubstr("Stra\u00DFe \u201Czitiert\u201D \U0001F600"));
+  }
+}
+
+TEST(Encoding, ReplacesAndCountsInvalidUtf8InText) {
+  NormalizedArticle a = MustNormalize(
+      TextArticle("Broken \xC3\x28 bytes \xFF and a lone \x82 continuation end."));
+  EXPECT_EQ(a.invalid_utf8_replaced, 3);
+  EXPECT_THAT(a.Body(), HasSubstr("Broken \uFFFD( bytes \uFFFD and"));
+  EXPECT_EQ(a.charset, "");
+}
+
+// ----- HTML extraction rules --------------------------------------------------------------
+
+TEST(Extraction, DropsHeadingsLeftWithoutText) {
+  NormalizedArticle a = MustNormalize(HtmlArticle(
+      "<article><h1>Headline</h1><p>" + std::string(kLongEnglish) + "</p>"
+      "<h2>Mehr zum Thema</h2><ul class=\"teaser-list\"><li><a href=\"/a\">Another story "
+      "about the budget</a></li></ul><h3>Schlagworte</h3></article>"));
+  EXPECT_THAT(a.subheadings, IsEmpty());
+  EXPECT_THAT(a.Body(), Not(HasSubstr("Mehr zum Thema")));
+  EXPECT_THAT(a.Body(), Not(HasSubstr("Schlagworte")));
+}
+
+TEST(Extraction, BodyNeverStartsWithTheHeadline) {
+  NormalizedArticle a = MustNormalize(HtmlArticle(
+      "<html><head><title>Council approves budget | Planet</title></head><body><article>"
+      "<h1>Council approves budget</h1><p>Council approves budget</p><p>" +
+      std::string(kLongEnglish) + "</p></article></body></html>"));
+  EXPECT_EQ(a.title, "Council approves budget");
+  EXPECT_THAT(a.paragraphs.front(), StartsWith("The city council voted"));
+}
+
+TEST(Extraction, SeparatesSentenceLongStandfirstAsSubtitle) {
+  NormalizedArticle a = MustNormalize(HtmlArticle(
+      "<article><h1>Council approves budget</h1><h2>The vote ends months of debate over "
+      "fares and routes</h2><p>" + std::string(kLongEnglish) + "</p><h2>What changes</h2><p>"
+      "Fares will stay the same, but routes will be reorganised in the spring.</p></article>"));
+  EXPECT_EQ(a.subtitle, "The vote ends months of debate over fares and routes");
+  EXPECT_THAT(a.Body(), Not(HasSubstr("months of debate over fares")));
+  EXPECT_THAT(a.subheadings, ElementsAre("What changes"));
+}
+
+TEST(Extraction, TakesSubtitleAttribute) {
+  v1::RawArticle raw = TextArticle(kLongEnglish);
+  (*raw.mutable_attributes())["subtitle"] = "A dek from the feed";
+  EXPECT_EQ(MustNormalize(raw).subtitle, "A dek from the feed");
+}
+
+TEST(Extraction, KeepsLeadParagraphNextToTheBodyContainer) {
+  NormalizedArticle a = MustNormalize(HtmlArticle(
+      "<div class=\"news-single\"><div class=\"teaser-text\"><p>The lead paragraph sums up "
+      "the story before the body starts.</p></div><div class=\"news-text-wrap\"><p>" +
+      std::string(kLongEnglish) + "</p><p>" + kLongEnglish + "</p></div></div>"
+      "<div class=\"sidebar\"><p>Other things to read this week on the site.</p></div>"));
+  ASSERT_FALSE(a.paragraphs.empty());
+  EXPECT_THAT(a.paragraphs[0], StartsWith("The lead paragraph sums up"));
+  EXPECT_THAT(a.Body(), Not(HasSubstr("Other things to read")));
+}
+
+TEST(Extraction, KeepsArticleHeaderWithText) {
+  NormalizedArticle a = MustNormalize(HtmlArticle(
+      "<header class=\"site\"><nav><a href=\"/\">Home</a></nav></header><main><section>"
+      "<header><p>" + std::string(kLongEnglish) + "</p><p>" + kLongEnglish + "</p></header>"
+      "<p>A last paragraph after the section head, with a full sentence.</p></section></main>"));
+  EXPECT_THAT(a.Body(), HasSubstr("The city council voted"));
+  EXPECT_THAT(a.Body(), Not(HasSubstr("Home")));
+}
+
+TEST(Extraction, DropsAuthorBoxes) {
+  NormalizedArticle a = MustNormalize(HtmlArticle(
+      "<article><p>" + std::string(kLongEnglish) + "</p><div class=\"author-box\"><div "
+      "class=\"author-description\"><p>Jane Doe is a reporter who has covered the city for "
+      "twenty years, after studying history and working abroad in several newsrooms. She "
+      "writes about transport and housing.</p>"
+      "</div></div></article>"));
+  EXPECT_THAT(a.Body(), Not(HasSubstr("Jane Doe is a reporter")));
+}
+
+TEST(Extraction, DropsTrailingOutletBoilerplate) {
+  NormalizedArticle a = MustNormalize(HtmlArticle(
+      "<article><p>" + std::string(kLongEnglish) + "</p><p>Second paragraph of the story "
+      "with more detail.</p><p>Weitere Informationen:</p><p>Follow us on Twitter and "
+      "Instagram for the latest news.</p><p>\xC2\xA9 2026 Daily Planet. All rights "
+      "reserved.</p></article>"));
+  EXPECT_THAT(a.paragraphs.back(), StartsWith("Second paragraph of the story"));
+}
+
+TEST(Extraction, UsesJsonLdArticleBodyWhenMarkupHasNoText) {
+  std::string body = std::string(kLongEnglish) + "\\n" + kLongEnglish + "\\nThird line.";
+  NormalizedArticle a = MustNormalize(HtmlArticle(
+      "<html><head><script type=\"application/ld+json\">{\"@type\": \"NewsArticle\", "
+      "\"headline\": \"Budget\", \"articleBody\": \"" + body + "\"}</script></head><body>"
+      "<div id=\"app\"><p>Loading the story, please wait a moment.</p></div></body></html>"));
+  EXPECT_EQ(a.title, "Budget");
+  ASSERT_EQ(a.paragraphs.size(), 3u);
+  EXPECT_EQ(a.paragraphs[2], "Third line.");
+  EXPECT_THAT(a.Body(), Not(HasSubstr("Loading the story")));
+}
+
+TEST(Extraction, KeepsForumPostsWhenThePageIsMadeOfThem) {
+  std::string posts;
+  for (int i = 0; i < 4; ++i) {
+    posts += "<div class=\"comment\"><div class=\"comment-text\"><p>Post " + std::to_string(i) +
+             ": " + kLongEnglish + "</p></div></div>";
+  }
+  NormalizedArticle a = MustNormalize(
+      HtmlArticle("<nav><a href=\"/\">Forum home</a></nav><div id=\"thread\">" + posts +
+                  "</div><footer><p>Forum rules and imprint of this site.</p></footer>"));
+  EXPECT_EQ(a.paragraphs.size(), 4u);
+  EXPECT_THAT(a.Body(), Not(HasSubstr("Forum rules")));
+}
+
+TEST(Extraction, DropsCommentsBelowAnArticle) {
+  NormalizedArticle a = MustNormalize(HtmlArticle(
+      "<article><p>" + std::string(kLongEnglish) + "</p><p>" + kLongEnglish + "</p></article>"
+      "<ol class=\"commentlist\"><li class=\"comment\"><p>I disagree with every word of this "
+      "article and will say so at length here.</p></li></ol>"));
+  EXPECT_THAT(a.Body(), Not(HasSubstr("I disagree")));
 }
 
 TEST(Charset, SniffsMetaCharset) {

@@ -311,6 +311,26 @@ bool IsSlashCredit(std::string_view s) {
 // "Jim Spellman/WireImage via Getty Images".
 bool LooksLikeCreditLine(std::string_view s) {
   if (s.size() > 80 || std::count(s.begin(), s.end(), ' ') > 7) return false;
+  // "Foto: Jane Doe", "Bild: dpa", "Crédits photos : X", "iStock.com", "Getty Images".
+  const std::string lower = AsciiLower(s);
+  static constexpr std::string_view kCreditPrefixes[] = {
+      "bild:", "bildquelle:", "bildnachweis:", "beitragsbild", "credit:", "credits:",
+      "cr\xC3\xA9" "dits photos", "foto:", "fotos:", "image:", "photo:", "photos:",
+      "photo credit", "fuente:", "quelle: foto"};
+  for (std::string_view prefix : kCreditPrefixes) {
+    if (StartsWith(lower, prefix)) return true;
+  }
+  static constexpr std::string_view kAgencies[] = {"istock", "getty images", "shutterstock",
+                                                   "adobestock", "adobe stock"};
+  for (std::string_view agency : kAgencies) {
+    if (lower.find(agency) != std::string::npos) return true;
+  }
+  // "Name/Agency" credits carry no figures and no final period; wire-copy fragments such as
+  // "March/April shipment, traders said." or "Oct/Dec 3.06" do.
+  if (std::any_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return false;
+  }
+  if (!s.empty() && s.back() == '.') return false;
   if (IsSlashCredit(s)) return true;
   for (size_t slash = s.find('/'); slash != npos; slash = s.find('/', slash + 1)) {
     if (slash == 0 || slash + 1 >= s.size()) continue;
@@ -451,8 +471,14 @@ bool ParseDateline(std::string_view p, Dateline* dateline, size_t* rest, bool al
   } else if (kind == SeparatorKind::kColon) {
     if (!StartsLikeSentence(remainder) || remainder.size() < 20) return false;
   } else if (agency.empty() || kind == SeparatorKind::kNone) {
-    if (!StartsLikeSentence(remainder)) return false;
+    // "PLACE, Feb 26 - " is unmistakable wire copy, whatever follows: a "<Ticker Inc>",
+    // "Shr 53 cts vs ...", a lower-case typo.
+    const bool wire = has_date && kind == SeparatorKind::kDash;
+    if (!wire && !StartsLikeSentence(remainder)) return false;
   }
+  // "International Coffee Organization (ICO) said ..." is a sentence: without a separator
+  // after it, the parenthesis must name a news agency.
+  if (!agency.empty() && kind == SeparatorKind::kNone && !IsKnownAgency(agency)) return false;
   // Place words must not run into the sentence: with no separator after "(Agency)" the
   // text continues right away, which is fine; otherwise a separator was required above.
   dateline->text = std::string(Trim(p.substr(0, text_end)));
@@ -593,6 +619,56 @@ bool IsBoilerplateLine(std::string_view p) {
   for (std::string_view prefix : kPrefixes) {
     if (StartsWith(p, prefix)) return true;
   }
+  // A related-story link scraped with its label: "China: the new space superpower Read more".
+  if (EndsWith(p, " Read more") || EndsWith(p, " Read More")) return true;
+  return StartsWith(p, "Keep up with this story");
+}
+
+bool IsSectionCloser(std::string_view p) {
+  if (p.size() > 80 || CountWords(p) > 8) return false;
+  const std::string lower = AsciiLower(p);
+  // Labels that open what follows an article: related reading, contact box, tags, comments,
+  // revision notes. Whole words at the start of the paragraph.
+  static constexpr std::string_view kLabels[] = {
+      "mehr zum thema", "mehr themen", "mehr aus", "weitere artikel",
+      "weitere beitr\xC3\xA4ge", "weitere informationen", "weitere infos",
+      "weiterf\xC3\xBChrende informationen", "weiterlesen", "zum weiterlesen",
+      "auch interessant", "das k\xC3\xB6nnte sie auch interessieren",
+      "empfohlene beitr\xC3\xA4ge", "empfohlene artikel", "neueste artikel", "schon gelesen",
+      "themen im artikel", "kontakt", "originalpublikation", "keine kommentare", "kommentare",
+      "letzte \xC3\xA4nderung", "aktualisiert am", "zuletzt aktualisiert", "community",
+      "related", "read more", "read next", "recommended", "you might also like",
+      "you may also like", "more from", "more stories", "contenido relacionado",
+      "temas relacionados", "lea tambi\xC3\xA9n", "lire aussi", "\xC3\xA0 lire aussi",
+      "inne artyku\xC5\x82y", "czytaj te\xC5\xBC", "photo credits", "tags", "schlagworte",
+      "share", "teilen", "diesen artikel teilen", "war der artikel", "lade weitere"};
+  for (std::string_view label : kLabels) {
+    if (!StartsWith(lower, label)) continue;
+    if (lower.size() == label.size()) return true;
+    unsigned char next = static_cast<unsigned char>(lower[label.size()]);
+    if (next < 0x80 && !absl::ascii_isalnum(next)) return true;  // a whole word
+  }
+  return false;
+}
+
+bool IsTrailerLine(std::string_view p) {
+  if (p.size() > 300) return false;
+  const std::string lower = AsciiLower(p);
+  // Outlet furniture that closes articles in many languages: rights notices, newsletter and
+  // app pitches, "follow us", share prompts, tag lists and "related" teasers.
+  static constexpr std::string_view kMarkers[] = {
+      "\xC2\xA9", "copyright", "all rights reserved", "alle rechte", "todos los derechos",
+      "tous droits", "written permission", "newsletter", "subscribe", "abonnieren",
+      "suscr\xC3\xAD" "bete", "abonnez", "follow us", "follow the", "folgen sie uns",
+      "s\xC3\xADguenos", "download the", "app store", "google play", "share this",
+      "jetzt teilen", "schlagworte", "tags:", "themen:", "mehr zum thema",
+      "auch interessant", "k\xC3\xB6nnte sie auch interessieren", "you might also like",
+      "\xC3\xA4hnliche beitr\xC3\xA4ge", "\xC3\x84hnliche beitr\xC3\xA4ge",
+      "temas relacionados", "contenido relacionado", "related articles", "related stories",
+      "weiterf\xC3\xBChrende", "zum weiterlesen", "neueste artikel", "whatsapp", "telegram"};
+  for (std::string_view marker : kMarkers) {
+    if (lower.find(marker) != std::string::npos) return true;
+  }
   return false;
 }
 
@@ -606,6 +682,17 @@ void ApplyStructure(std::vector<Block> blocks, const StructureOptions& options,
   auto later_paragraph = [&](size_t i) {
     for (size_t j = i + 1; j < blocks.size(); ++j) {
       if (blocks[j].kind == Block::Kind::kParagraph) return true;
+    }
+    return false;
+  };
+
+  // A heading introduces text: one followed by another heading or by nothing is the title
+  // of a dropped block (a related-links list, a comment section) or page furniture.
+  auto heading_has_text = [&](size_t i) {
+    for (size_t j = i + 1; j < blocks.size(); ++j) {
+      if (blocks[j].text.empty()) continue;
+      if (blocks[j].kind == Block::Kind::kParagraph) return !IsBoilerplateLine(blocks[j].text);
+      if (blocks[j].kind == Block::Kind::kHeading) return false;
     }
     return false;
   };
@@ -628,7 +715,20 @@ void ApplyStructure(std::vector<Block> blocks, const StructureOptions& options,
       continue;
     }
     if (b.kind == Block::Kind::kHeading) {
-      article->subheadings.push_back(std::move(b.text));
+      // Before the first paragraph: a heading of six words or more is the standfirst
+      // (subtitle), unless it is written as finished sentences: then it is the lead
+      // paragraph, which pages often set as a heading. A short one is a sub-heading
+      // opening the body, kept when text follows it.
+      const int32_t words = CountWords(b.text);
+      if (article->subtitle.empty() && article->paragraphs.empty() && words >= 6 &&
+          !(words >= 12 && EndsSentence(b.text))) {
+        article->subtitle = std::move(b.text);
+      } else if (words >= 12 && EndsSentence(b.text)) {
+        article->paragraphs.push_back(std::move(b.text));
+      } else if (heading_has_text(i)) {
+        article->subheadings.push_back(b.text);
+        article->paragraphs.push_back(std::move(b.text));
+      }
       ++i;
       continue;
     }
@@ -712,7 +812,12 @@ void ApplyStructure(std::vector<Block> blocks, const StructureOptions& options,
         article->captions.push_back(std::move(b.text));
         break;
       case Block::Kind::kHeading:
-        if (!is_title(b.text)) article->subheadings.push_back(std::move(b.text));
+        // Sub-headings stay in the body, in place, as paragraphs of their own; the
+        // `subheadings` list marks which paragraphs they are.
+        if (!is_title(b.text) && heading_has_text(i)) {
+          article->subheadings.push_back(b.text);
+          article->paragraphs.push_back(std::move(b.text));
+        }
         break;
       case Block::Kind::kByline:
         if (article->byline.empty()) article->byline = std::move(b.text);
@@ -725,13 +830,46 @@ void ApplyStructure(std::vector<Block> blocks, const StructureOptions& options,
         } else if (options.detect_subheadings && !article->paragraphs.empty() &&
                    i + 1 < blocks.size() && blocks[i + 1].kind == Block::Kind::kParagraph &&
                    LooksLikeSubheading(b.text, article->paragraphs.back(), blocks[i + 1].text)) {
-          article->subheadings.push_back(std::move(b.text));
+          article->subheadings.push_back(b.text);
+          article->paragraphs.push_back(std::move(b.text));
         } else {
           article->paragraphs.push_back(std::move(b.text));
         }
         break;
       }
     }
+  }
+
+  // Closing sections: from a label that opens related reading, a contact box or comments
+  // (IsSectionCloser) in the last part of the body to the end, when that is a small share
+  // of the text: what comes after such a label is not the article.
+  size_t total = 0;
+  for (const std::string& p : article->paragraphs) total += p.size();
+  for (size_t k = 1, before = total == 0 ? 0 : article->paragraphs[0].size();
+       k < article->paragraphs.size();
+       before += article->paragraphs[k].size(), ++k) {
+    if (before * 10 < total * 6 || (total - before) * 10 > total * 3) continue;
+    if (!IsSectionCloser(article->paragraphs[k])) continue;
+    for (size_t r = k; r < article->paragraphs.size(); ++r) {
+      auto it = std::find(article->subheadings.begin(), article->subheadings.end(),
+                          article->paragraphs[r]);
+      if (it != article->subheadings.end()) article->subheadings.erase(it);
+    }
+    article->paragraphs.resize(k);
+    break;
+  }
+
+  // Trailing matter: the last few paragraphs when they are outlet furniture (IsTrailerLine),
+  // a label waiting for a dropped list ("Weitere Informationen:"), or a sub-heading left
+  // without text.
+  for (int dropped = 0; dropped < 4 && article->paragraphs.size() > 1; ++dropped) {
+    const std::string& last = article->paragraphs.back();
+    const bool heading =
+        !article->subheadings.empty() && article->subheadings.back() == last;
+    const bool label = last.size() < 60 && last.back() == ':';
+    if (!heading && !label && !IsTrailerLine(last)) break;
+    if (heading) article->subheadings.pop_back();
+    article->paragraphs.pop_back();
   }
 }
 

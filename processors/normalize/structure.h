@@ -63,6 +63,15 @@ bool LooksLikeSubheading(std::string_view line, std::string_view previous,
 // "Read more: ...", "Related: ...". Dropped from plain-text bodies.
 bool IsBoilerplateLine(std::string_view paragraph);
 
+// Closing furniture of an outlet (rights notice, newsletter / app / follow-us pitch, share
+// prompt, tag list, "related" teaser), in several languages. Only dropped at the end of the
+// body, where it cannot be a sentence of the article.
+bool IsTrailerLine(std::string_view paragraph);
+
+// Short label that opens what follows an article ("Mehr zum Thema", "Related", "Kontakt:",
+// "Kommentare", "Tags"), in several languages; the body is cut there when little follows.
+bool IsSectionCloser(std::string_view paragraph);
+
 }  // namespace newsflow::normalize::internal
 
 #endif  // NEWSFLOW_PROCESSORS_NORMALIZE_STRUCTURE_H_
