@@ -159,6 +159,13 @@ PipelineOutcome Pipeline::Process(const v1::RawArticle& raw, const RecordOrigin&
     r->set_subregion(region.subregion);
     r->set_mentions(region.mentions);
   }
+  for (const tag::BlocTag& bloc : tags.blocs) {
+    v1::Bloc* b = out.add_blocs();
+    b->set_code(bloc.code);
+    b->set_name(bloc.name);
+    b->set_region(bloc.region);
+    b->set_mentions(bloc.mentions);
+  }
   v1::Provenance* provenance = out.mutable_provenance();
   provenance->set_processor(options_.processor_name);
   provenance->set_input_topic(origin.topic);

@@ -55,6 +55,9 @@ TEST(Pipeline, EnrichesArticleWithVerdictTopicsAndRegions) {
   std::vector<std::string> topics;
   for (const v1::Topic& topic : article.topics()) topics.push_back(topic.code());
   EXPECT_THAT(topics, ::testing::Contains(::testing::AnyOf("medtop:16000000", "medtop:11000000")));
+  std::vector<std::string> blocs;
+  for (const v1::Bloc& bloc : article.blocs()) blocs.push_back(bloc.code());
+  EXPECT_THAT(blocs, ::testing::Contains("NATO"));
 }
 
 TEST(Pipeline, FlagsEditedCopyAndIdenticalCopyInOrder) {

@@ -132,7 +132,7 @@ struct BlocTag {
 struct TagResult {
   std::vector<TopicTag> topics;    // IPTC topics best first, then non-IPTC model labels best first
   std::vector<RegionTag> regions;  // best first
-  std::vector<BlocTag> blocs;      // most mentioned first (not in newsflow.v1 yet)
+  std::vector<BlocTag> blocs;      // most mentioned first (EnrichedArticle.blocs)
 };
 
 // Thread-safe: one Tagger may serve many threads.
