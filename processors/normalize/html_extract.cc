@@ -166,7 +166,8 @@ constexpr std::string_view kNegativeTokens[] = {
     "pager", "pagination", "popular", "popup", "promo", "promoted", "promotion", "rating",
     "recirculation", "recommendations", "recommended", "related", "relatedposts", "share",
     "sharebar", "shariff", "sharing", "sidebar", "signup", "social", "sponsor", "sponsored",
-    "subscribe", "subscription", "taboola", "tagcloud", "tags", "toolbar", "trending"};
+    "subscribe", "subscription", "taboola", "tagcloud", "tags", "toolbar",
+    "trending", "utility"};
 
 // Tokens of a class / id naming the article's lead (standfirst, teaser paragraph), which
 // layouts often put next to the body container rather than inside it.
@@ -201,7 +202,7 @@ bool InList(const std::string_view (&list)[N], std::string_view token) {
   return std::binary_search(std::begin(list), std::end(list), token);
 }
 
-enum Flags : uint8_t {
+enum Flags : uint16_t {
   kNegative = 1,     // class/id names boilerplate
   kPositive = 2,     // class/id names content
   kBodyHint = 4,     // class/id/itemprop names the article body
@@ -214,8 +215,8 @@ enum Flags : uint8_t {
 
 // Splits class / id values into lower-case tokens at non-alphanumerics and camelCase
 // humps ("relatedArticles" -> "related", "articles") and sets flags.
-uint8_t ClassifyNames(std::string_view names) {
-  uint8_t flags = 0;
+uint16_t ClassifyNames(std::string_view names) {
+  uint16_t flags = 0;
   char token[40];
   size_t len = 0;
   bool prev_lower = false;
@@ -223,7 +224,10 @@ uint8_t ClassifyNames(std::string_view names) {
   auto emit = [&]() {
     if (len > 0 && len < sizeof(token)) {
       std::string_view t(token, len);
-      if (InList(kNegativeTokens, t) && !modifier) flags |= kNegative;
+      // "commentlist", "commentlinks", "kommentare", "forum": reader discussions.
+      const bool discussion = StartsWith(t, "comment") || StartsWith(t, "kommentar") ||
+                              t == "forum" || t == "community";
+      if ((InList(kNegativeTokens, t) || discussion) && !modifier) flags |= kNegative;
       if (InList(kPositiveTokens, t)) flags |= kPositive;
       if (InList(kLeadTokens, t)) flags |= kLeadHint;
       if (t == "byline" || t == "author" || t == "authors") flags |= kBylineHint;
@@ -284,7 +288,7 @@ struct NodeInfo {
   int32_t text = 0;  // all text
   int32_t link = 0;  // text inside <a>
   bool has_block = false;
-  uint8_t flags = 0;
+  uint16_t flags = 0;
 };
 
 struct Metadata {
@@ -314,7 +318,7 @@ class Extractor {
     // furniture tags (nav, header, footer, aside) and hidden elements go.
     if (total_good_ >= 500 && kept.good < 250) {
       for (auto& [node, info] : info_) {
-        if (!(info.flags & kHidden)) info.flags &= static_cast<uint8_t>(~kDropped);
+        if (!(info.flags & kHidden)) info.flags &= static_cast<uint16_t>(~kDropped);
       }
       DecideDrops(body, /*by_name=*/false);
       Recount(body, 0, false, false);
@@ -367,11 +371,11 @@ class Extractor {
       sum.has_block |= c.has_block;
     }
     NodeInfo& stored = info_[node];  // (re-lookup: the map may have rehashed)
-    uint8_t flags = stored.flags;
+    uint16_t flags = stored.flags;
     // An HTML5 <header> holding paragraphs of text is an article's or a section's head
     // (headline, lead), not the page's masthead; its class may still name it furniture.
     if (e.tag == GUMBO_TAG_HEADER && sum.good >= 300 && !(ClassFlags(e) & kNegative)) {
-      flags &= static_cast<uint8_t>(~kNegative);
+      flags &= static_cast<uint16_t>(~kNegative);
     }
     stored = sum;
     stored.flags = flags;
@@ -415,8 +419,8 @@ class Extractor {
     }
   }
 
-  static uint8_t ClassFlags(const GumboElement& e) {
-    uint8_t flags = 0;
+  static uint16_t ClassFlags(const GumboElement& e) {
+    uint16_t flags = 0;
     std::string_view cls = AttrView(e, "class");
     std::string_view id = AttrView(e, "id");
     if (!cls.empty()) flags |= ClassifyNames(cls);
@@ -424,8 +428,8 @@ class Extractor {
     return flags;
   }
 
-  uint8_t ElementFlags(const GumboElement& e) {
-    uint8_t flags = ClassFlags(e);
+  uint16_t ElementFlags(const GumboElement& e) {
+    uint16_t flags = ClassFlags(e);
     if (e.tag == GUMBO_TAG_UNKNOWN) flags |= ClassifyNames(UnknownTagName(e));
     std::string_view itemprop = AttrView(e, "itemprop");
     if (EqualsIgnoreCase(itemprop, "articleBody")) flags |= kBodyHint;

@@ -824,6 +824,12 @@ void ApplyStructure(std::vector<Block> blocks, const StructureOptions& options,
         break;
       case Block::Kind::kParagraph: {
         if (IsBoilerplateLine(b.text)) break;
+        // Page residue before the article's first sentence (HTML): dates, labels, kickers
+        // such as "Aktualisiert:", "23.10.2018", "Veröffentlichung".
+        if (!options.detect_subheadings && article->paragraphs.empty() && b.text.size() < 50 &&
+            CountWords(b.text) < 6 && !EndsSentence(b.text) && later_paragraph(i)) {
+          break;
+        }
         if (LooksLikeCaption(b.text, /*leading=*/false) ||
             LooksLikeCreditLine(b.text)) {  // "Jae C. Hong/AP"
           article->captions.push_back(std::move(b.text));
