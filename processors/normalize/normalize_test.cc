@@ -201,7 +201,11 @@ INSTANTIATE_TEST_SUITE_P(
                      "CNN", "In a major show of defiance, North Korea fired a missile."},
         DatelineCase{"New Delhi: The government announced new rules for drones on Monday.",
                      "New Delhi:", "New Delhi", "",
-                     "The government announced new rules for drones on Monday."}));
+                     "The government announced new rules for drones on Monday."},
+        // Reuters-21578: a dated wire dateline whatever follows it (a <Ticker>).
+        DatelineCase{"NEW YORK, Feb 26 - <Parlux Fragrances Inc> said it bought a rival.",
+                     "NEW YORK, Feb 26 -", "NEW YORK", "",
+                     "<Parlux Fragrances Inc> said it bought a rival."}));
 
 TEST(Normalize, OrdinarySentencesAreNotDatelines) {
   for (const std::string& first :
@@ -211,10 +215,18 @@ TEST(Normalize, OrdinarySentencesAreNotDatelines) {
         std::string("NATO - the alliance said - will meet again next week in Brussels."),
         std::string("THIS is the dramatic moment North Korea launches its missile."),
         std::string("The U.S. \u2014 which has led the talks \u2014 said nothing."),
-        std::string("Note: this story has been updated with a statement from the company.")}) {
+        std::string("Note: this story has been updated with a statement from the company."),
+        std::string("International Coffee Organization (ICO) members failed to agree.")}) {
     NormalizedArticle a = MustNormalize(TextArticle(first + "\n\n" + kLongEnglish));
     EXPECT_EQ(a.dateline.text, "") << first;
   }
+}
+
+TEST(Normalize, WireCopyWithSlashesIsNotACreditLine) {
+  NormalizedArticle a = MustNormalize(TextArticle(
+      std::string(kLongEnglish) + "\n\nMarch/April shipment, traders said.\n\nMeat/Meal\n\n" +
+      "Rotterdam/Karachi\n\nJae C. Hong/AP\n\n" + kLongEnglish));
+  EXPECT_THAT(a.captions, ElementsAre("Jae C. Hong/AP"));
 }
 
 TEST(Normalize, UsesDatelineAttributeWhenTextHasNone) {

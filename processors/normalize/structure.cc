@@ -332,7 +332,24 @@ bool LooksLikeCreditLine(std::string_view s) {
   }
   if (!s.empty() && s.back() == '.') return false;
   if (IsSlashCredit(s)) return true;
-  for (size_t slash = s.find('/'); slash != npos; slash = s.find('/', slash + 1)) {
+  // Otherwise "First Last/Outlet": a name of two or more capitalized words before the first
+  // slash, and nothing in lower case ("Meat/Meal", "Oct/Dec", "San/Bar Corp said it" and
+  // "Rotterdam/Karachi" in wire copy are not credits).
+  const size_t first_slash = s.find('/');
+  if (first_slash == npos) return false;
+  std::string_view name = Trim(s.substr(0, first_slash));
+  if (name.find(' ') == npos) return false;
+  for (size_t pos = 0; pos < s.size();) {
+    size_t end = s.find_first_of(" /", pos);
+    if (end == npos) end = s.size();
+    if (end > pos) {
+      int len;
+      char32_t c = CodePointAt(s, pos, &len);
+      if (!IsUpper(c) && s[pos] != '(' && s.substr(pos, end - pos) != "via") return false;
+    }
+    pos = end + 1;
+  }
+  for (size_t slash = first_slash; slash != npos; slash = s.find('/', slash + 1)) {
     if (slash == 0 || slash + 1 >= s.size()) continue;
     int len;
     char32_t after = CodePointAt(s, slash + 1, &len);
