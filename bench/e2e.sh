@@ -49,7 +49,7 @@ PY
 bytes=$(stat -c %s "$work/articles.jsonl")
 run="bench-$(date +%s)"
 topics=(--brokers "$brokers" --raw-topic "$run.raw" --enriched-topic "$run.enriched"
-        --dlq-topic "$run.dlq" --dedup-changelog-topic "$run.changelog")
+        --dlq-topic "$run.dlq")
 start=$(date +%s.%N)
 "$newsflow" produce "${topics[@]}" --progress-interval 0 "$work/articles.jsonl"
 mid=$(date +%s.%N)

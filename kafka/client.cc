@@ -165,7 +165,7 @@ absl::StatusOr<std::unique_ptr<Producer>> Producer::Create(const ProducerOptions
   std::unique_ptr<Producer> producer(new Producer());
   producer->callbacks_ = std::make_unique<Callbacks>(std::move(on_delivery));
 
-  const std::vector<std::pair<std::string, std::string>> settings = {
+  std::vector<std::pair<std::string, std::string>> settings = {
       {"enable.idempotence", options.idempotent ? "true" : "false"},
       {"acks", "all"},
       {"message.timeout.ms", std::to_string(options.delivery_timeout_ms)},
@@ -173,6 +173,9 @@ absl::StatusOr<std::unique_ptr<Producer>> Producer::Create(const ProducerOptions
       {"compression.type", options.compression},
       {"message.max.bytes", std::to_string(options.max_message_bytes)},
   };
+  if (!options.transactional_id.empty()) {
+    settings.emplace_back("transactional.id", options.transactional_id);
+  }
   auto conf = BuildConf(options.client, settings,
                        static_cast<RdKafka::EventCb*>(producer->callbacks_.get()));
   if (!conf.ok()) return conf.status();
@@ -239,6 +242,36 @@ absl::Status Producer::Flush(int timeout_ms) {
 }
 
 int Producer::Outstanding() const { return producer_->outq_len(); }
+
+absl::Status Producer::InitTransactions(int timeout_ms) {
+  return KafkaErrorToStatus(producer_->init_transactions(timeout_ms), "initializing transactions");
+}
+
+absl::Status Producer::BeginTransaction() {
+  return KafkaErrorToStatus(producer_->begin_transaction(), "beginning a transaction");
+}
+
+absl::Status Producer::SendOffsetsToTransaction(const std::vector<TopicPartitionOffset>& offsets,
+                                                Consumer& consumer, int timeout_ms) {
+  std::vector<RdKafka::TopicPartition*> partitions;
+  for (const TopicPartitionOffset& o : offsets) {
+    partitions.push_back(RdKafka::TopicPartition::create(o.topic, o.partition, o.offset));
+  }
+  std::unique_ptr<RdKafka::ConsumerGroupMetadata> metadata(consumer.consumer_->groupMetadata());
+  absl::Status status = KafkaErrorToStatus(
+      producer_->send_offsets_to_transaction(partitions, metadata.get(), timeout_ms),
+      "adding input offsets to the transaction");
+  RdKafka::TopicPartition::destroy(partitions);
+  return status;
+}
+
+absl::Status Producer::CommitTransaction(int timeout_ms) {
+  return KafkaErrorToStatus(producer_->commit_transaction(timeout_ms), "committing a transaction");
+}
+
+absl::Status Producer::AbortTransaction(int timeout_ms) {
+  return KafkaErrorToStatus(producer_->abort_transaction(timeout_ms), "aborting a transaction");
+}
 
 ProducerCounters Producer::counters() const {
   return {callbacks_->sent_.load(), callbacks_->acknowledged_.load(), callbacks_->failed_.load()};

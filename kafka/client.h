@@ -50,6 +50,8 @@ struct ProducerOptions {
   int linger_ms = 5;
   // compression.type. Default "lz4".
   std::string compression = "lz4";
+  // transactional.id; empty = no transactions. Needed for exactly-once. Default empty.
+  std::string transactional_id;
   // message.max.bytes on the client side. Default 4 MiB (must stay within the broker's limit
   // for records that actually reach it; larger articles are rejected before sending).
   int max_message_bytes = 4 * 1024 * 1024;
@@ -65,6 +67,9 @@ struct DeliveryReport {
   int64_t offset = -1;
   uint64_t tag = 0;  // caller's tag given to Send
 };
+
+class Consumer;
+struct TopicPartitionOffset;
 
 struct ProducerCounters {
   uint64_t sent = 0;          // accepted into the local queue
@@ -99,6 +104,17 @@ class Producer {
 
   // Records queued but not yet reported.
   int Outstanding() const;
+
+  // Transactions (ProducerOptions::transactional_id must be set). A status of kAborted means
+  // the transaction must be aborted; kInternal (fatal) means the producer is unusable.
+  absl::Status InitTransactions(int timeout_ms);
+  absl::Status BeginTransaction();
+  // Adds the consumer's input positions to the open transaction, so they are committed
+  // atomically with the records produced in it.
+  absl::Status SendOffsetsToTransaction(const std::vector<TopicPartitionOffset>& offsets,
+                                        Consumer& consumer, int timeout_ms);
+  absl::Status CommitTransaction(int timeout_ms);
+  absl::Status AbortTransaction(int timeout_ms);
 
   ProducerCounters counters() const;
 
@@ -155,6 +171,7 @@ struct ConsumerOptions {
 
 class Consumer {
  public:
+  friend class Producer;
   friend absl::Status ReadTopicToEnd(const ClientOptions&, const std::string&,
                                      const std::function<void(const ConsumedMessage&)>&, int);
   static absl::StatusOr<std::unique_ptr<Consumer>> Create(const ConsumerOptions& options);

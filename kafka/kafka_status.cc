@@ -1,5 +1,6 @@
 #include "kafka/kafka_status.h"
 
+#include <memory>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -84,6 +85,15 @@ absl::Status KafkaErrorToStatus(RdKafka::ErrorCode code, std::string_view contex
     default:
       return absl::InternalError(message);
   }
+}
+
+absl::Status KafkaErrorToStatus(RdKafka::Error* error, std::string_view context) {
+  if (error == nullptr) return absl::OkStatus();
+  std::unique_ptr<RdKafka::Error> owned(error);
+  absl::Status status = KafkaErrorToStatus(owned->code(), context, owned->str());
+  if (owned->is_fatal()) return absl::InternalError(absl::StrCat("fatal: ", status.message()));
+  if (owned->txn_requires_abort()) return absl::AbortedError(status.message());
+  return status;
 }
 
 }  // namespace newsflow::kafka

@@ -17,6 +17,12 @@ namespace newsflow::kafka {
 absl::Status KafkaErrorToStatus(RdKafka::ErrorCode code, std::string_view context,
                                 std::string_view detail = {});
 
+// The same for the error objects of the transactional API (init/begin/commit/abort,
+// send_offsets_to_transaction), which also say whether the transaction must be aborted
+// (-> kAborted) or the producer is unusable (fatal -> kInternal). Takes ownership of `error`;
+// OK for nullptr.
+absl::Status KafkaErrorToStatus(RdKafka::Error* error, std::string_view context);
+
 // True for errors worth retrying after a wait (broker down, timeouts, leader moves).
 bool IsTransient(RdKafka::ErrorCode code);
 

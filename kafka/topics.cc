@@ -5,7 +5,7 @@
 namespace newsflow::kafka {
 
 absl::Status TopicsOptions::Validate() const {
-  for (const std::string* name : {&raw, &enriched, &dlq, &dedup_changelog}) {
+  for (const std::string* name : {&raw, &enriched, &dlq}) {
     if (name->empty()) return absl::InvalidArgumentError("topic names must not be empty");
   }
   if (raw == enriched || raw == dlq || enriched == dlq || dedup_changelog == raw ||
@@ -22,10 +22,17 @@ absl::Status TopicsOptions::Validate() const {
 }
 
 std::vector<TopicSpec> TopicsOptions::Specs() const {
-  return {{raw, raw_partitions, replication_factor, {}},
-          {enriched, enriched_partitions, replication_factor, {}},
-          {dlq, dlq_partitions, replication_factor, {}},
-          {dedup_changelog, 1, replication_factor, {{"cleanup.policy", "compact"}}}};
+  std::vector<TopicSpec> specs = {{raw, raw_partitions, replication_factor, {}},
+                                  {enriched, enriched_partitions, replication_factor, {}},
+                                  {dlq, dlq_partitions, replication_factor, {}}};
+  if (!dedup_changelog.empty()) {
+    specs.push_back({dedup_changelog, 1, replication_factor, {{"cleanup.policy", "compact"}}});
+  }
+  return specs;
+}
+
+std::string TopicsOptions::DedupChangelogFor(const std::string& group) const {
+  return dedup_changelog.empty() ? "newsflow." + group + ".dedup-changelog" : dedup_changelog;
 }
 
 std::vector<TopicSpec> TopicsOptions::ProducerSpecs() const {

@@ -17,8 +17,10 @@ struct TopicsOptions {
   std::string enriched = "news.enriched";
   // Dead letters. Default "news.dlq".
   std::string dlq = "news.dlq";
-  // Compacted changelog of the dedup index, replayed on start. Default "news.dedup.changelog".
-  std::string dedup_changelog = "news.dedup.changelog";
+  // Compacted changelog of the dedup index, replayed on start. One per consumer group (the
+  // index belongs to the group's position in the raw topic). Default empty =
+  // "newsflow.<group>.dedup-changelog" (see DedupChangelogFor).
+  std::string dedup_changelog;
   // Partitions of the raw topic. Default 1: the foundation processor keeps one dedup state
   // for all input, so verdicts follow the order of one partition (docs/ARCHITECTURE.md).
   int raw_partitions = 1;
@@ -30,10 +32,13 @@ struct TopicsOptions {
   int replication_factor = 1;
 
   absl::Status Validate() const;
-  // Every topic: raw, enriched, dead-letter, dedup changelog (compacted, one partition).
+  // Every topic: raw, enriched, dead-letter, and the dedup changelog (compacted, one
+  // partition) when its name is set.
   std::vector<TopicSpec> Specs() const;
   // The topics a producer writes: raw and dead-letter.
   std::vector<TopicSpec> ProducerSpecs() const;
+  // The changelog topic for consumer group `group`.
+  std::string DedupChangelogFor(const std::string& group) const;
 };
 
 }  // namespace newsflow::kafka

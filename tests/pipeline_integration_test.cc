@@ -2,6 +2,9 @@
 // (deploy/kafka.sh on NEWSFLOW_TEST_BROKERS): the `newsflow` binary produces and processes,
 // the test reads the topics back and checks what came out.
 #include <algorithm>
+#include <chrono>
+#include <iostream>
+#include <thread>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -216,19 +219,20 @@ std::string DuplicateRichStream() {
     out += nlohmann::json{{"id", id},
                           {"title", "Story " + id},
                           {"body", body},
-                          {"published_at", absl::StrCat("2026-01-", 10 + day, "T08:00:00Z")}}
+                          {"published_at", absl::StrCat("2026-01-", 10 + day % 20, "T08:00:00Z")}}
                .dump() +
            "\n";
   };
-  for (int round = 0; round < 4; ++round) {
+  for (int round = 0; round < 24; ++round) {
     for (size_t i = 0; i < stories.size(); ++i) {
       const auto& [id, body] = stories[i];
       const std::string tag = absl::StrCat(id, "-r", round);
-      switch (round) {
-        case 0: emit(tag, body, 0); break;
-        case 1: emit(tag, body.substr(0, body.size() * 2 / 3), 1); break;
-        case 2: emit(tag, body + "\n\nSubscribe to our newsletter for more stories.", 2); break;
-        default: emit(tag, body, 3); break;
+      const int day = round;
+      switch (round % 4) {
+        case 0: emit(tag, body, day); break;
+        case 1: emit(tag, body.substr(0, body.size() * 2 / 3), day); break;
+        case 2: emit(tag, body + "\n\nThe desk added a local paragraph here, about the town.", day); break;
+        default: emit(tag, body, day); break;
       }
     }
   }
@@ -287,33 +291,48 @@ TEST_F(BrokerTest, CleanRestartMidStreamKeepsEveryDedupVerdict) {
   const std::map<std::string, Verdict> expected = BatchVerdicts(input);
   ASSERT_EQ(RunNewsflow(absl::StrCat("produce ", TopicFlags(), " ", input)).exit_code, 0);
 
+  // At-least-once here; the kill test below runs the default, exactly-once.
   CommandResult first = RunNewsflow(absl::StrCat("process ", TopicFlags(), " --group ", group_,
-                                                 " --max-records 11 --progress-interval 0"));
+                                                 " --guarantee at-least-once --max-records 11 "
+                                                 "--progress-interval 0"));
   ASSERT_EQ(first.exit_code, 0) << first.err;
   CommandResult second = RunNewsflow(absl::StrCat("process ", TopicFlags(), " --group ", group_,
-                                                  " --exit-when-idle-ms 1500 --progress-interval 0"));
+                                                  " --guarantee at-least-once "
+                                                  "--exit-when-idle-ms 1500 --progress-interval 0"));
   ASSERT_EQ(second.exit_code, 0) << second.err;
   EXPECT_THAT(second.err, HasSubstr("restored dedup index"));
   ExpectSameVerdicts(expected, TopicVerdicts(WaitForEnriched(expected.size())));
 }
 
-TEST_F(BrokerTest, KilledProcessorResumesWithTheSameDedupVerdicts) {
+TEST_F(BrokerTest, KilledExactlyOnceProcessorLeavesOneRecordPerArticleAndTheSameVerdicts) {
   TempDir dir;
   const std::string input = dir.Write("stream.jsonl", DuplicateRichStream());
   const std::map<std::string, Verdict> expected = BatchVerdicts(input);
   ASSERT_EQ(RunNewsflow(absl::StrCat("produce ", TopicFlags(), " ", input)).exit_code, 0);
 
-  for (int crash = 0; crash < 2; ++crash) {
-    // Small batches so that a crash lands between commits.
+  std::string crash_logs;
+  const size_t total = expected.size();
+  for (size_t committed_before_kill : {total / 8, total / 3, total / 2}) {
+    // One record per transaction; killed once it has committed some outputs (read_committed).
     BackgroundProcess processor(absl::StrCat("process ", TopicFlags(), " --group ", group_,
-                                             " --batch-size 3 --progress-interval 0"));
-    ReadTopic(brokers_, enriched_, 6 + crash * 8, 30000, 0);
+                                             " --batch-size 1 --progress-interval 0"));
+    ReadTopic(brokers_, enriched_, committed_before_kill, 60000, 0);
     processor.Kill();
+    crash_logs += processor.Log();
   }
   CommandResult last = RunNewsflow(absl::StrCat("process ", TopicFlags(), " --group ", group_,
                                                 " --exit-when-idle-ms 1500 --progress-interval 0"));
   ASSERT_EQ(last.exit_code, 0) << last.err;
-  ExpectSameVerdicts(expected, TopicVerdicts(WaitForEnriched(expected.size())));
+  EXPECT_THAT(last.err, HasSubstr("guarantee: exactly-once"));
+  std::cerr << "killed runs:\n" << crash_logs << "final run:\n" << last.err;
+  EXPECT_THAT(last.err, ::testing::Not(HasSubstr("index from newsflow." + group_ +
+                                                 ".dedup-changelog: 0 article(s)")));
+  const std::map<std::string, std::vector<Verdict>> verdicts =
+      TopicVerdicts(WaitForEnriched(expected.size()));
+  ExpectSameVerdicts(expected, verdicts);
+  for (const auto& [id, copies] : verdicts) {
+    EXPECT_EQ(copies.size(), 1u) << id << " appears " << copies.size() << " times (read_committed)";
+  }
 }
 
 TEST(Producer, ExitsNonZeroWithCountWhenBrokerIsUnreachable) {

@@ -1,6 +1,11 @@
 #include "processors/service/processor_service.h"
 
+#include <unistd.h>
+
+#include <chrono>
+#include <functional>
 #include <map>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -13,6 +18,19 @@ namespace {
 // How long to wait for the broker to acknowledge a batch's outputs before giving up.
 int BatchAckTimeoutMs(const ProcessorOptions& options) {
   return options.producer.delivery_timeout_ms + 5000;
+}
+
+// Runs `step` until it succeeds, fails for good, or 60 s pass. kUnavailable and kNotFound
+// count as "not ready yet" (coordinator loading, metadata of a topic just created).
+absl::Status RetryWhileStarting(const std::function<absl::Status()>& step) {
+  const int64_t deadline = NowUnixMillis() + 60000;
+  while (true) {
+    absl::Status status = step();
+    const bool not_ready = status.code() == absl::StatusCode::kUnavailable ||
+                           status.code() == absl::StatusCode::kNotFound;
+    if (status.ok() || !not_ready || NowUnixMillis() > deadline) return status;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
 }
 
 }  // namespace
@@ -32,9 +50,11 @@ absl::Status ProcessorOptions::Validate() const {
 absl::StatusOr<ProcessReport> RunProcessor(const ProcessorOptions& options,
                                            const std::atomic<bool>& stop, std::ostream& log) {
   if (auto s = options.Validate(); !s.ok()) return s;
+  kafka::TopicsOptions topics = options.topics;
+  topics.dedup_changelog = topics.DedupChangelogFor(options.consumer.group_id);
   if (options.create_topics) {
     absl::Status created =
-        kafka::EnsureTopics(options.consumer.client, options.topics.Specs(),
+        kafka::EnsureTopics(options.consumer.client, topics.Specs(),
                             std::min(options.producer.delivery_timeout_ms, 30000));
     if (!created.ok()) {
       return absl::Status(created.code(), absl::StrCat("cannot prepare topics on ",
@@ -45,24 +65,45 @@ absl::StatusOr<ProcessReport> RunProcessor(const ProcessorOptions& options,
   auto pipeline = pipeline::Pipeline::Create(options.pipeline);
   if (!pipeline.ok()) return pipeline.status();
 
+  const bool exactly_once = options.guarantee == Guarantee::kExactlyOnce;
+  kafka::ProducerOptions producer_options = options.producer;
+  if (exactly_once) {
+    producer_options.transactional_id = options.transactional_id;
+    if (producer_options.transactional_id.empty()) {
+      char host[256] = {0};
+      gethostname(host, sizeof(host) - 1);
+      producer_options.transactional_id =
+          absl::StrCat("newsflow-", options.consumer.group_id, "-", host, "-", getpid());
+    }
+  }
   uint64_t batch_failures = 0;
   absl::Status first_failure;
-  auto producer = kafka::Producer::Create(options.producer, [&](const kafka::DeliveryReport& r) {
+  auto producer = kafka::Producer::Create(producer_options, [&](const kafka::DeliveryReport& r) {
     if (!r.status.ok()) {
       ++batch_failures;
       if (first_failure.ok()) first_failure = r.status;
     }
   });
   if (!producer.ok()) return producer.status();
+  if (exactly_once) {
+    if (absl::Status s = (*producer)->InitTransactions(30000); !s.ok()) {
+      return absl::Status(s.code(), absl::StrCat(s.message(), " (a broker without transactions "
+                                                             "needs --guarantee at-least-once)"));
+    }
+  }
   auto consumer = kafka::Consumer::Create(options.consumer);
   if (!consumer.ok()) return consumer.status();
   if (options.durable_dedup) {
-    auto partitions = kafka::PartitionCount(options.consumer.client, options.topics.raw);
-    if (!partitions.ok()) return partitions.status();
-    auto committed = (*consumer)->Committed(options.topics.raw, *partitions);
-    if (!committed.ok()) return committed.status();
-    absl::Status restored = RestoreDedupState(options.consumer.client, options.topics.dedup_changelog,
-                                              *committed, pipeline->get(), log);
+    // Right after topics are created or a broker starts, the group coordinator and topic
+    // metadata may not be ready yet: those answers are retried for a while.
+    absl::Status restored = RetryWhileStarting([&]() -> absl::Status {
+      auto partitions = kafka::PartitionCount(options.consumer.client, options.topics.raw);
+      if (!partitions.ok()) return partitions.status();
+      auto committed = (*consumer)->Committed(options.topics.raw, *partitions);
+      if (!committed.ok()) return committed.status();
+      return RestoreDedupState(options.consumer.client, topics.dedup_changelog, *committed,
+                               pipeline->get(), log);
+    });
     if (!restored.ok()) {
       return absl::Status(restored.code(), absl::StrCat("cannot restore the dedup index: ",
                                                         restored.message()));
@@ -71,7 +112,10 @@ absl::StatusOr<ProcessReport> RunProcessor(const ProcessorOptions& options,
   if (auto s = (*consumer)->Subscribe({options.topics.raw}); !s.ok()) return s;
   log << "process: consuming " << options.topics.raw << " as group " << options.consumer.group_id
       << " on " << options.consumer.client.brokers << " -> " << options.topics.enriched
-      << " (dead letters: " << options.topics.dlq << "); guarantee: at-least-once\n";
+      << " (dead letters: " << options.topics.dlq << "); guarantee: "
+      << (exactly_once ? "exactly-once (transactional.id " + producer_options.transactional_id + ")"
+                       : std::string("at-least-once"))
+      << "\n";
 
   ProcessReport report;
   const int64_t started_ms = NowUnixMillis();
@@ -79,7 +123,8 @@ absl::StatusOr<ProcessReport> RunProcessor(const ProcessorOptions& options,
   int64_t last_progress_ms = started_ms;
   absl::Status result;
 
-  while (!stop.load()) {
+  bool in_transaction = false;
+  while (!stop.load() && result.ok()) {
     // 1. Collect and process one batch.
     std::map<std::pair<std::string, int32_t>, int64_t> next_offsets;
     int in_batch = 0;
@@ -95,6 +140,13 @@ absl::StatusOr<ProcessReport> RunProcessor(const ProcessorOptions& options,
       }
       if (!polled->has_value()) continue;
       const kafka::ConsumedMessage& message = **polled;
+      if (exactly_once && !in_transaction) {
+        if (absl::Status s = (*producer)->BeginTransaction(); !s.ok()) {
+          result = s;
+          break;
+        }
+        in_transaction = true;
+      }
       ++in_batch;
       ++report.consumed;
       RecordOrigin origin;
@@ -125,12 +177,12 @@ absl::StatusOr<ProcessReport> RunProcessor(const ProcessorOptions& options,
       if (options.durable_dedup) {
         for (const dedupe::IndexedArticle& entry : outcome.dedupe_changes.inserted) {
           if (!sent.ok()) break;
-          sent = (*producer)->Send(options.topics.dedup_changelog, DedupEntryKey(entry.sequence),
+          sent = (*producer)->Send(topics.dedup_changelog, DedupEntryKey(entry.sequence),
                                    ToProto(entry, message.partition, message.offset).SerializeAsString());
         }
         for (uint64_t sequence : outcome.dedupe_changes.evicted) {
           if (!sent.ok()) break;
-          sent = (*producer)->SendTombstone(options.topics.dedup_changelog, DedupEntryKey(sequence));
+          sent = (*producer)->SendTombstone(topics.dedup_changelog, DedupEntryKey(sequence));
         }
       }
       if (!sent.ok()) {
@@ -142,7 +194,9 @@ absl::StatusOr<ProcessReport> RunProcessor(const ProcessorOptions& options,
       (*producer)->Poll(0);
     }
 
-    // 2. Outputs acknowledged -> commit inputs. Otherwise leave the batch uncommitted.
+    if (!result.ok()) break;
+    // 2. Commit the batch: in one transaction (exactly-once), or inputs after the outputs are
+    // acknowledged (at-least-once). A batch that fails stays uncommitted and is redone.
     if (!next_offsets.empty()) {
       if (options.durable_dedup) {
         const dedupe::DedupeRestorePoint point = (*pipeline)->dedupe_restore_point();
@@ -154,29 +208,46 @@ absl::StatusOr<ProcessReport> RunProcessor(const ProcessorOptions& options,
         for (const auto& [partition, next] : next_offsets) {
           (*meta.mutable_input_offsets())[partition.second] = next - 1;
         }
-        if (absl::Status s = (*producer)->Send(options.topics.dedup_changelog, kDedupMetaKey,
+        if (absl::Status s = (*producer)->Send(topics.dedup_changelog, kDedupMetaKey,
                                                meta.SerializeAsString());
             !s.ok()) {
           ++batch_failures;
           if (first_failure.ok()) first_failure = s;
         }
       }
-      absl::Status flushed = (*producer)->Flush(BatchAckTimeoutMs(options));
-      if (!flushed.ok() || batch_failures > 0) {
-        result = absl::UnavailableError(absl::StrCat(
-            "outputs of a batch were not acknowledged (", batch_failures, " failed",
-            flushed.ok() ? "" : absl::StrCat(", ", flushed.message()), "; first error: ",
-            first_failure.ok() ? "none" : std::string(first_failure.message()),
-            "); its input offsets stay uncommitted and will be reprocessed on restart"));
-        break;
-      }
       std::vector<kafka::TopicPartitionOffset> offsets;
       for (const auto& [partition, offset] : next_offsets) {
         offsets.push_back({partition.first, partition.second, offset});
       }
-      if (absl::Status committed = (*consumer)->Commit(offsets); !committed.ok()) {
-        result = committed;
-        break;
+      if (exactly_once) {
+        // Outputs, changelog and input offsets become visible together, or not at all.
+        absl::Status committed =
+            batch_failures > 0 ? first_failure
+                               : (*producer)->SendOffsetsToTransaction(offsets, **consumer,
+                                                                       BatchAckTimeoutMs(options));
+        if (committed.ok()) committed = (*producer)->CommitTransaction(BatchAckTimeoutMs(options));
+        in_transaction = false;
+        if (!committed.ok()) {
+          (void)(*producer)->AbortTransaction(BatchAckTimeoutMs(options));
+          result = absl::Status(committed.code(),
+                                absl::StrCat("transaction aborted: ", committed.message(),
+                                             "; restart resumes from the last committed batch"));
+          break;
+        }
+      } else {
+        absl::Status flushed = (*producer)->Flush(BatchAckTimeoutMs(options));
+        if (!flushed.ok() || batch_failures > 0) {
+          result = absl::UnavailableError(absl::StrCat(
+              "outputs of a batch were not acknowledged (", batch_failures, " failed",
+              flushed.ok() ? "" : absl::StrCat(", ", flushed.message()), "; first error: ",
+              first_failure.ok() ? "none" : std::string(first_failure.message()),
+              "); its input offsets stay uncommitted and will be reprocessed on restart"));
+          break;
+        }
+        if (absl::Status committed = (*consumer)->Commit(offsets); !committed.ok()) {
+          result = committed;
+          break;
+        }
       }
       ++report.batches_committed;
       last_record_ms = NowUnixMillis();

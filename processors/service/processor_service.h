@@ -1,7 +1,8 @@
 // `newsflow process`: consumes RawArticle records, runs the pipeline and publishes
-// EnrichedArticle records (or dead letters), committing input offsets only after every
-// output of a batch is acknowledged by the broker (at-least-once). Exactly-once with
-// transactions is the service-grade issue's work (docs/ARCHITECTURE.md).
+// EnrichedArticle records (or dead letters). Exactly-once by default: each batch's outputs,
+// dedup changelog records and input offsets are committed in one Kafka transaction.
+// At-least-once (outputs acknowledged, then offsets committed) for brokers without
+// transactions.
 #ifndef NEWSFLOW_PROCESSORS_SERVICE_PROCESSOR_SERVICE_H_
 #define NEWSFLOW_PROCESSORS_SERVICE_PROCESSOR_SERVICE_H_
 
@@ -17,11 +18,21 @@
 
 namespace newsflow::service {
 
+enum class Guarantee {
+  kExactlyOnce,  // Kafka transactions; consumers of the outputs read read_committed
+  kAtLeastOnce,  // commit after acknowledgement; a crash may repeat a batch's outputs
+};
+
 struct ProcessorOptions {
   kafka::ConsumerOptions consumer;
   kafka::ProducerOptions producer;
   kafka::TopicsOptions topics;
   pipeline::PipelineOptions pipeline;
+  // Processing guarantee. Default kExactlyOnce.
+  Guarantee guarantee = Guarantee::kExactlyOnce;
+  // transactional.id for exactly-once; empty = "newsflow-<group>-<host>-<pid>" (unique per
+  // process; zombie instances are fenced through the consumer group, KIP-447). Default empty.
+  std::string transactional_id;
   // Create missing topics at start. Default true.
   bool create_topics = true;
   // Records per batch; offsets are committed once per batch. Default 500.
