@@ -56,6 +56,10 @@ void WriteSummary(const v1::EnrichedArticle& article, std::ostream& out) {
                                                                    : "",
                            region.score());
   }
+  if (!article.blocs().empty()) {
+    out << "\n  blocs:  ";
+    for (const v1::Bloc& bloc : article.blocs()) out << " " << bloc.code() << ";";
+  }
   out << "\n";
 }
 
