@@ -335,6 +335,39 @@ TEST_F(BrokerTest, KilledExactlyOnceProcessorLeavesOneRecordPerArticleAndTheSame
   }
 }
 
+TEST_F(BrokerTest, ProcessorRidesOutABrokerRestartAndLosesNothing) {
+  TempDir dir;
+  const std::string stream = DuplicateRichStream();
+  const std::string input = dir.Write("stream.jsonl", stream);
+  const std::map<std::string, Verdict> expected = BatchVerdicts(input);
+  // The stream in two halves: the broker restarts between them, under a running processor.
+  size_t middle = 0;
+  for (size_t lines = 0; lines < expected.size() / 2; ++lines) middle = stream.find('\n', middle) + 1;
+  const std::string first = dir.Write("first.jsonl", stream.substr(0, middle));
+  const std::string second = dir.Write("second.jsonl", stream.substr(middle));
+
+  BackgroundProcess processor(absl::StrCat("process ", TopicFlags(), " --group ", group_,
+                                           " --batch-size 5 --progress-interval 0"));
+  ASSERT_EQ(RunNewsflow(absl::StrCat("produce ", TopicFlags(), " ", first)).exit_code, 0);
+  ASSERT_EQ(WaitForEnriched(expected.size() / 2).size(), expected.size() / 2) << processor.Log();
+
+  const std::string port = brokers_.substr(brokers_.rfind(':') + 1);
+  const std::string kafka = testing::SourceDir() + "/deploy/kafka.sh";
+  ASSERT_EQ(std::system((kafka + " stop --port " + port + " >/dev/null 2>&1").c_str()), 0);
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  ASSERT_EQ(std::system((kafka + " start --port " + port + " >/dev/null 2>&1").c_str()), 0);
+  ASSERT_EQ(RunNewsflow(absl::StrCat("produce ", TopicFlags(), " ", second)).exit_code, 0);
+
+  // The same process, never restarted, finishes the stream once the broker is back.
+  const std::map<std::string, std::vector<Verdict>> verdicts =
+      TopicVerdicts(WaitForEnriched(expected.size()));
+  EXPECT_EQ(processor.Terminate(60000), 0) << processor.Log();
+  ExpectSameVerdicts(expected, verdicts);
+  for (const auto& [id, copies] : verdicts) {
+    EXPECT_EQ(copies.size(), 1u) << id << " appears " << copies.size() << " times (read_committed)";
+  }
+}
+
 TEST(Producer, ExitsNonZeroWithCountWhenBrokerIsUnreachable) {
   if (testing::NewsflowBinary().empty()) GTEST_SKIP() << "NEWSFLOW_BIN not set";
   const std::string seed =

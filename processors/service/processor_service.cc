@@ -47,21 +47,14 @@ absl::Status ProcessorOptions::Validate() const {
   return absl::OkStatus();
 }
 
-absl::StatusOr<ProcessReport> RunProcessor(const ProcessorOptions& options,
-                                           const std::atomic<bool>& stop, std::ostream& log) {
-  if (auto s = options.Validate(); !s.ok()) return s;
-  kafka::TopicsOptions topics = options.topics;
-  topics.dedup_changelog = topics.DedupChangelogFor(options.consumer.group_id);
-  if (options.create_topics) {
-    absl::Status created =
-        kafka::EnsureTopics(options.consumer.client, topics.Specs(),
-                            std::min(options.producer.delivery_timeout_ms, 30000));
-    if (!created.ok()) {
-      return absl::Status(created.code(), absl::StrCat("cannot prepare topics on ",
-                                                       options.consumer.client.brokers, ": ",
-                                                       created.message()));
-    }
-  }
+namespace {
+
+// One connection's worth of processing: clients and pipeline are made, the dedup index is
+// restored from the changelog, and batches run until `stop`, the idle exit, or an error.
+// Everything uncommitted is discarded with the session, so a new session resumes exactly at
+// the last committed batch.
+absl::Status RunSession(const ProcessorOptions& options, const kafka::TopicsOptions& topics,
+                        const std::atomic<bool>& stop, std::ostream& log, ProcessReport& report) {
   auto pipeline = pipeline::Pipeline::Create(options.pipeline);
   if (!pipeline.ok()) return pipeline.status();
 
@@ -117,7 +110,6 @@ absl::StatusOr<ProcessReport> RunProcessor(const ProcessorOptions& options,
                        : std::string("at-least-once"))
       << "\n";
 
-  ProcessReport report;
   const int64_t started_ms = NowUnixMillis();
   int64_t last_record_ms = started_ms;
   int64_t last_progress_ms = started_ms;
@@ -283,6 +275,50 @@ absl::StatusOr<ProcessReport> RunProcessor(const ProcessorOptions& options,
   (void)(*producer)->Flush(BatchAckTimeoutMs(options));
   absl::Status closed = (*consumer)->Close();
   if (result.ok() && !closed.ok()) log << "process: " << closed << "\n";
+  return result;
+}
+
+// Errors after which a new session may succeed: the broker is away or restarting, or a
+// transaction was aborted.
+bool Recoverable(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kUnavailable ||
+         status.code() == absl::StatusCode::kAborted ||
+         status.code() == absl::StatusCode::kDeadlineExceeded;
+}
+
+}  // namespace
+
+absl::StatusOr<ProcessReport> RunProcessor(const ProcessorOptions& options,
+                                           const std::atomic<bool>& stop, std::ostream& log) {
+  if (auto s = options.Validate(); !s.ok()) return s;
+  kafka::TopicsOptions topics = options.topics;
+  topics.dedup_changelog = topics.DedupChangelogFor(options.consumer.group_id);
+  if (options.create_topics) {
+    absl::Status created =
+        kafka::EnsureTopics(options.consumer.client, topics.Specs(),
+                            std::min(options.producer.delivery_timeout_ms, 30000));
+    if (!created.ok()) {
+      return absl::Status(created.code(), absl::StrCat("cannot prepare topics on ",
+                                                       options.consumer.client.brokers, ": ",
+                                                       created.message()));
+    }
+  }
+  ProcessReport report;
+  int backoff_ms = 1000;
+  absl::Status result;
+  while (true) {
+    const uint64_t committed_before = report.batches_committed;
+    result = RunSession(options, topics, stop, log, report);
+    // A service rides out broker outages; a run with an idle exit is a job and reports them.
+    if (result.ok() || stop.load() || !Recoverable(result) || options.exit_when_idle_ms > 0) break;
+    if (report.batches_committed > committed_before) backoff_ms = 1000;
+    log << "process: " << result.message() << "; starting again in " << backoff_ms / 1000
+        << " s\n";
+    for (int waited = 0; waited < backoff_ms && !stop.load(); waited += 100) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    backoff_ms = std::min(backoff_ms * 2, 30000);
+  }
   log << "process: done: consumed " << report.consumed << ", enriched " << report.enriched
       << " (unique " << report.unique << ", near duplicates " << report.near_duplicates
       << ", exact duplicates " << report.exact_duplicates << "), dead-lettered "
