@@ -87,7 +87,7 @@ void UnitHashes(std::string_view text, std::vector<uint64_t>* units) {
 }
 
 // Entries checked per LSH bucket, newest first.
-constexpr size_t kMaxBucketScan = 32;
+constexpr size_t kMaxBucketScan = 16;
 
 }  // namespace
 
