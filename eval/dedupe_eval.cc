@@ -6,7 +6,6 @@
 #include <map>
 #include <numeric>
 #include <random>
-#include <unordered_map>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -400,10 +399,8 @@ void SyntheticCorpus(const normalize::Normalizer& normalizer, const DedupeEvalOp
       ++total;
       if (predicted[i] == predicted[base_of[i]]) ++found;
     }
-    double sum_similarity = 0;
     out << absl::StrFormat("| %s | %zu | %zu | %s |\n", kStrengths[s].name, total, found,
                            Pct(static_cast<double>(found) / std::max<size_t>(1, total)));
-    (void)sum_similarity;
   }
   out << absl::StrFormat(
       "\nOverall pairwise (%zu originals + %zu copies): precision %s, recall %s, F1 %s "
