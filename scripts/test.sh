@@ -11,4 +11,4 @@ build="${NEWSFLOW_BUILD_DIR:-$root/build}"
 "$root/scripts/build.sh"
 "$root/deploy/kafka.sh" fetch
 cd "$build"
-ctest --output-on-failure --timeout 900 -j "$(nproc)" "$@"
+ctest --output-on-failure --timeout 1500 -j "$(nproc)" "$@"
