@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <optional>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -38,22 +39,29 @@ std::string Megabytes(size_t bytes) {
   return absl::StrFormat("%.1f MB", static_cast<double>(bytes) / (1024.0 * 1024.0));
 }
 
-InputFormat FormatFromExtension(const std::string& path) {
-  std::string extension = absl::AsciiStrToLower(fs::path(path).extension().string());
-  if (extension == ".jsonl" || extension == ".ndjson" || extension == ".json") {
-    return InputFormat::kJsonLines;
+// Extensions of article files and the format each means; one table for reading a named
+// file and for choosing the files of a directory.
+const std::pair<const char*, InputFormat> kArticleExtensions[] = {
+    {".txt", InputFormat::kSeedText},    {".text", InputFormat::kSeedText},
+    {".jsonl", InputFormat::kJsonLines}, {".ndjson", InputFormat::kJsonLines},
+    {".json", InputFormat::kJsonLines},  {".html", InputFormat::kHtml},
+    {".htm", InputFormat::kHtml},
+};
+
+std::optional<InputFormat> KnownFormat(const fs::path& path) {
+  const std::string extension = absl::AsciiStrToLower(path.extension().string());
+  for (const auto& [known, format] : kArticleExtensions) {
+    if (extension == known) return format;
   }
-  if (extension == ".html" || extension == ".htm") return InputFormat::kHtml;
-  return InputFormat::kSeedText;
+  return std::nullopt;
 }
 
-bool IsArticleFile(const fs::path& path) {
-  static const char* const kExtensions[] = {".txt", ".text", ".jsonl", ".ndjson", ".json",
-                                            ".html", ".htm"};
-  const std::string extension = absl::AsciiStrToLower(path.extension().string());
-  return std::any_of(std::begin(kExtensions), std::end(kExtensions),
-                     [&](const char* known) { return extension == known; });
+// A named file with another extension is read as text.
+InputFormat FormatFromExtension(const std::string& path) {
+  return KnownFormat(path).value_or(InputFormat::kSeedText);
 }
+
+bool IsArticleFile(const fs::path& path) { return KnownFormat(path).has_value(); }
 
 // Stdin has no name to go by: look at the first non-blank byte.
 InputFormat SniffFormat(std::istream& in) {

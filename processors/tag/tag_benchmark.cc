@@ -85,13 +85,13 @@ size_t ArticleBytes(const TagInput& input) {
   return bytes;
 }
 
-void BM_Tag(benchmark::State& state) {
-  absl::StatusOr<std::unique_ptr<Tagger>> tagger = Tagger::Create(TaggerOptions());
+// Tags `input` with a tagger made from `options`, reporting articles/s and bytes/s.
+void TagBenchmark(benchmark::State& state, const TaggerOptions& options, const TagInput& input) {
+  absl::StatusOr<std::unique_ptr<Tagger>> tagger = Tagger::Create(options);
   if (!tagger.ok()) {
     state.SkipWithError(std::string(tagger.status().message()).c_str());
     return;
   }
-  const TagInput input = BenchmarkArticle();
   for (auto _ : state) {
     TagResult result = (*tagger)->Tag(input);
     benchmark::DoNotOptimize(result);
@@ -100,6 +100,8 @@ void BM_Tag(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * ArticleBytes(input)));
   state.counters["article_bytes"] = static_cast<double>(ArticleBytes(input));
 }
+
+void BM_Tag(benchmark::State& state) { TagBenchmark(state, TaggerOptions(), BenchmarkArticle()); }
 BENCHMARK(BM_Tag);
 
 void BM_Create(benchmark::State& state) {
@@ -118,40 +120,18 @@ TaggerOptions WithModel() {
 
 // Regions + IPTC topics + the fastText model: the configuration the speed target is for.
 void BM_TagWithModel(benchmark::State& state) {
-  absl::StatusOr<std::unique_ptr<Tagger>> tagger = Tagger::Create(WithModel());
-  if (!tagger.ok()) {
-    state.SkipWithError(std::string(tagger.status().message()).c_str());
-    return;
-  }
-  const TagInput input = BenchmarkArticle();
-  for (auto _ : state) {
-    TagResult result = (*tagger)->Tag(input);
-    benchmark::DoNotOptimize(result);
-  }
-  state.SetItemsProcessed(state.iterations());
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * ArticleBytes(input)));
-  state.counters["article_bytes"] = static_cast<double>(ArticleBytes(input));
+  TagBenchmark(state, WithModel(), BenchmarkArticle());
 }
 BENCHMARK(BM_TagWithModel);
 
 // The upper end of the 3-5 KB range: the same article with paragraphs repeated.
 void BM_TagWithModel5KB(benchmark::State& state) {
-  absl::StatusOr<std::unique_ptr<Tagger>> tagger = Tagger::Create(WithModel());
-  if (!tagger.ok()) {
-    state.SkipWithError(std::string(tagger.status().message()).c_str());
-    return;
-  }
   TagInput input = BenchmarkArticle();
   const std::vector<std::string> original = input.paragraphs;
-  for (size_t k = 0; ArticleBytes(input) < 5000; ++k)
+  for (size_t k = 0; ArticleBytes(input) < 5000; ++k) {
     input.paragraphs.push_back(original[k % original.size()]);
-  for (auto _ : state) {
-    TagResult result = (*tagger)->Tag(input);
-    benchmark::DoNotOptimize(result);
   }
-  state.SetItemsProcessed(state.iterations());
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * ArticleBytes(input)));
-  state.counters["article_bytes"] = static_cast<double>(ArticleBytes(input));
+  TagBenchmark(state, WithModel(), input);
 }
 BENCHMARK(BM_TagWithModel5KB);
 
