@@ -175,6 +175,10 @@ absl::StatusOr<std::unique_ptr<Producer>> Producer::Create(const ProducerOptions
   };
   if (!options.transactional_id.empty()) {
     settings.emplace_back("transactional.id", options.transactional_id);
+    // A crashed instance's open transaction holds its group's offsets "unstable" until the
+    // coordinator aborts it; keep that as short as delivery allows (librdkafka requires
+    // message.timeout.ms <= transaction.timeout.ms) instead of the 60 s default.
+    settings.emplace_back("transaction.timeout.ms", std::to_string(options.delivery_timeout_ms));
   }
   auto conf = BuildConf(options.client, settings,
                        static_cast<RdKafka::EventCb*>(producer->callbacks_.get()));

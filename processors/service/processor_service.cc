@@ -20,10 +20,11 @@ int BatchAckTimeoutMs(const ProcessorOptions& options) {
   return options.producer.delivery_timeout_ms + 5000;
 }
 
-// Runs `step` until it succeeds, fails for good, or 60 s pass. kUnavailable and kNotFound
-// count as "not ready yet" (coordinator loading, metadata of a topic just created).
+// Runs `step` until it succeeds, fails for good, or 120 s pass. kUnavailable and kNotFound
+// count as "not ready yet": coordinator loading, metadata of a topic just created, or offsets
+// held unstable by a crashed instance's transaction until the coordinator aborts it.
 absl::Status RetryWhileStarting(const std::function<absl::Status()>& step) {
-  const int64_t deadline = NowUnixMillis() + 60000;
+  const int64_t deadline = NowUnixMillis() + 120000;
   while (true) {
     absl::Status status = step();
     const bool not_ready = status.code() == absl::StatusCode::kUnavailable ||
