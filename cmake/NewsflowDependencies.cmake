@@ -11,6 +11,9 @@ pkg_check_modules(GUMBO REQUIRED IMPORTED_TARGET gumbo)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 find_package(nlohmann_json REQUIRED)
 find_package(CLI11 REQUIRED)
+# Config files (TOML) and the health/metrics HTTP endpoint.
+find_package(tomlplusplus REQUIRED)
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 
 # CLD2 (libcld2-dev) ships neither CMake nor pkg-config files.
 find_path(CLD2_INCLUDE_DIR cld2/public/compact_lang_det.h REQUIRED)
