@@ -753,6 +753,16 @@ class Extractor {
     const GumboElement& e = node->v.element;
     const NodeInfo* info = Info(node);
     bool has_block = info != nullptr && info->has_block;
+    // Blocks inside a link (a teaser card: <a><h3>headline</h3><p>teaser</p></a>) are
+    // link text, whatever their tags.
+    struct LinkScope {
+      int* depth;
+      bool on;
+      ~LinkScope() {
+        if (on) --*depth;
+      }
+    } link_scope{&link_depth_, e.tag == GUMBO_TAG_A};
+    if (link_scope.on) ++link_depth_;
     switch (e.tag) {
       case GUMBO_TAG_H1:
         FlushAnonymous();
@@ -802,7 +812,7 @@ class Extractor {
       switch (child->type) {
         case GUMBO_NODE_TEXT:
         case GUMBO_NODE_CDATA: {
-          Collector c{&anonymous_, false};
+          Collector c{&anonymous_, link_depth_ > 0};
           c.Text(child->v.text.text);
           break;
         }
@@ -819,7 +829,7 @@ class Extractor {
           const NodeInfo* ci = Info(child);
           if (IsInlineTag(tag) && (ci == nullptr || !ci->has_block) &&
               !(ci != nullptr && (ci->flags & kBylineHint) && ci->text < 120)) {
-            Collector c{&anonymous_, tag == GUMBO_TAG_A};
+            Collector c{&anonymous_, tag == GUMBO_TAG_A || link_depth_ > 0};
             c.Element(this, child, depth + 1);
             break;
           }
@@ -881,7 +891,7 @@ class Extractor {
   void EmitInlineBlock(const GumboNode* node, Block::Kind kind) {
     FlushAnonymous();
     Pending pending;
-    Collector c{&pending, false};
+    Collector c{&pending, link_depth_ > 0};
     c.Element(this, node, 0);
     PushBlock(kind, &pending);
   }
@@ -1005,6 +1015,7 @@ class Extractor {
   Pending anonymous_;
   std::vector<Block> blocks_;
   const GumboNode* first_h1_ = nullptr;
+  int link_depth_ = 0;  // <a> elements around the node being emitted
   std::vector<const GumboNode*> semantic_;  // article / main / article-body candidates
 };
 

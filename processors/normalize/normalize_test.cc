@@ -862,6 +862,17 @@ TEST(Extraction, KeepsForumPostsWhenThePageIsMadeOfThem) {
   EXPECT_THAT(a.Body(), Not(HasSubstr("Forum rules")));
 }
 
+TEST(Extraction, DropsTeaserCardsWrappedInLinks) {
+  NormalizedArticle a = MustNormalize(HtmlArticle(
+      "<article><p>" + std::string(kLongEnglish) + "</p><p>" + kLongEnglish + "</p>"
+      "<h2>You may also like</h2><ul><li><a href=\"/other\"><figure><div class=\"title\">"
+      "Mayor opens a new bridge</div><p>The mayor opened the bridge on Monday after two "
+      "years of work on the river crossing.</p></figure></a></li></ul></article>"));
+  EXPECT_THAT(a.Body(), Not(HasSubstr("The mayor opened the bridge")));
+  EXPECT_THAT(a.Body(), Not(HasSubstr("You may also like")));
+  EXPECT_THAT(a.Body(), HasSubstr("The city council voted"));
+}
+
 TEST(Extraction, DropsCommentsBelowAnArticle) {
   NormalizedArticle a = MustNormalize(HtmlArticle(
       "<article><p>" + std::string(kLongEnglish) + "</p><p>" + kLongEnglish + "</p></article>"
