@@ -287,6 +287,7 @@ struct NodeInfo {
   int32_t good = 0;  // non-link text in paragraphs (or long loose text)
   int32_t text = 0;  // all text
   int32_t link = 0;  // text inside <a>
+  int32_t links = 0;  // <a> elements with text
   bool has_block = false;
   uint16_t flags = 0;
 };
@@ -326,6 +327,7 @@ class Extractor {
     }
     if (first_h1_ != nullptr && !Dropped(first_h1_)) meta_.first_h1 = InlineTextOf(first_h1_);
     const GumboNode* content = ChooseRoot(body);
+    content_ = content;
     EmitLeads(content, body);
     Emit(content, 0);
     FlushAnonymous();
@@ -369,8 +371,10 @@ class Extractor {
       sum.good += c.good;
       sum.text += c.text;
       sum.link += c.link;
+      sum.links += c.links;
       sum.has_block |= c.has_block;
     }
+    if (e.tag == GUMBO_TAG_A && sum.text > 0) ++sum.links;
     NodeInfo& stored = info_[node];  // (re-lookup: the map may have rehashed)
     uint16_t flags = stored.flags;
     // An HTML5 <header> holding paragraphs of text is an article's or a section's head
@@ -623,11 +627,14 @@ class Extractor {
       sum.good += c.good;
       sum.text += c.text;
       sum.link += c.link;
+      sum.links += c.links;
     }
+    if (e.tag == GUMBO_TAG_A && sum.text > 0) ++sum.links;
     NodeInfo& stored = info_[node];
     stored.good = sum.good;
     stored.text = sum.text;
     stored.link = sum.link;
+    stored.links = sum.links;
     return sum;
   }
 
@@ -747,12 +754,23 @@ class Extractor {
     return false;
   }
 
+  // A container of three or more links whose text is mostly (60%) link text: a list of
+  // related stories with their teasers, a link rail. (40% cost recall: lists of sources,
+  // link-rich blog posts.)
+  static bool LinkDense(const NodeInfo& info) {
+    return info.links >= 3 && info.link * 100 >= info.text * 60;
+  }
+
   // -- pass 3: blocks -----------------------------------------------------------------------
   void Emit(const GumboNode* node, int depth) {
     if (node->type != GUMBO_NODE_ELEMENT || depth > kMaxDepth || Dropped(node)) return;
     const GumboElement& e = node->v.element;
     const NodeInfo* info = Info(node);
     bool has_block = info != nullptr && info->has_block;
+    if (node != content_ && has_block && LinkDense(*info)) {
+      FlushAnonymous();
+      return;
+    }
     // Blocks inside a link (a teaser card: <a><h3>headline</h3><p>teaser</p></a>) are
     // link text, whatever their tags.
     struct LinkScope {
@@ -1015,6 +1033,7 @@ class Extractor {
   Pending anonymous_;
   std::vector<Block> blocks_;
   const GumboNode* first_h1_ = nullptr;
+  const GumboNode* content_ = nullptr;
   int link_depth_ = 0;  // <a> elements around the node being emitted
   std::vector<const GumboNode*> semantic_;  // article / main / article-body candidates
 };

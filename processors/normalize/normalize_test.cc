@@ -873,6 +873,18 @@ TEST(Extraction, DropsTeaserCardsWrappedInLinks) {
   EXPECT_THAT(a.Body(), HasSubstr("The city council voted"));
 }
 
+TEST(Extraction, DropsLinkDenseTeaserListsInsideTheArticle) {
+  NormalizedArticle a = MustNormalize(HtmlArticle(
+      "<article><p>" + std::string(kLongEnglish) + "</p><p>" + kLongEnglish + "</p>"
+      "<div class=\"more\"><div><a href=\"/1\">Mayor opens a new bridge over the river</a>"
+      "<p>After two years.</p></div><div><a href=\"/2\">Schools close early for the summer "
+      "holidays</a><p>Heat wave.</p></div><div><a href=\"/3\">Train fares rise again in "
+      "the region</a><p>Third time.</p></div></div></article>"));
+  EXPECT_THAT(a.Body(), Not(HasSubstr("After two years")));
+  EXPECT_THAT(a.Body(), Not(HasSubstr("Heat wave")));
+  EXPECT_THAT(a.Body(), HasSubstr("The city council voted"));
+}
+
 TEST(Extraction, DropsCommentsBelowAnArticle) {
   NormalizedArticle a = MustNormalize(HtmlArticle(
       "<article><p>" + std::string(kLongEnglish) + "</p><p>" + kLongEnglish + "</p></article>"
