@@ -1,6 +1,9 @@
 // The `newsflow` command: produce, process, batch, consume, topics. Only this file reads
 // flags and environment; everything else receives Options structs.
+#include <unistd.h>
+
 #include <csignal>
+#include <functional>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -11,9 +14,11 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "cli/config.h"
 #include "cli/output.h"
 #include "common/clock.h"
 #include "kafka/client.h"
@@ -61,7 +66,6 @@ struct KafkaFlags {
   void Register(CLI::App* app) {
     app->add_option("--brokers", client.brokers,
                     "Kafka bootstrap servers, comma-separated")
-        ->envname("NEWSFLOW_BROKERS")
         ->capture_default_str();
     app->add_option("--kafka", properties,
                     "Extra librdkafka property KEY=VALUE, repeatable (e.g. "
@@ -181,7 +185,7 @@ struct ProduceCommand {
     app->add_flag("--no-dlq", no_dlq,
                   "Only report bad input records on stderr, do not send them to the "
                   "dead-letter topic");
-    app->callback([this] { exit_code = Run(); });
+    command = app;
   }
 
   int Run() {
@@ -223,7 +227,7 @@ struct ProduceCommand {
     return report->read.bad_records > 0 ? kExitRejectedInput : kExitOk;
   }
 
-  int exit_code = kExitOk;
+  CLI::App* command = nullptr;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -248,7 +252,6 @@ struct ProcessCommand {
     kafka.Register(app);
     RegisterTopicFlags(app, &options.topics);
     app->add_option("--group", options.consumer.group_id, "Consumer group id")
-        ->envname("NEWSFLOW_GROUP")
         ->capture_default_str();
     app->add_option("--offset-reset", options.consumer.auto_offset_reset,
                     "Where a new group starts: earliest or latest")
@@ -281,7 +284,7 @@ struct ProcessCommand {
                     "Stop cleanly after this many records (0 = no limit)")
         ->capture_default_str();
     RegisterPipelineFlags(app, &options.pipeline, &window_hours);
-    app->callback([this] { exit_code = Run(); });
+    command = app;
   }
 
   int Run() {
@@ -299,7 +302,7 @@ struct ProcessCommand {
     return kExitOk;
   }
 
-  int exit_code = kExitOk;
+  CLI::App* command = nullptr;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -334,7 +337,7 @@ struct BatchCommand {
     app->add_option("--dlq", dlq_path, "Write dead letters (JSON lines) to this file");
     RegisterReaderFlags(app, &format, &reader.max_article_bytes);
     RegisterPipelineFlags(app, &options, &window_hours);
-    app->callback([this] { exit_code = Run(); });
+    command = app;
   }
 
   int Run() {
@@ -408,7 +411,7 @@ struct BatchCommand {
     return rejected > 0 ? kExitRejectedInput : kExitOk;
   }
 
-  int exit_code = kExitOk;
+  CLI::App* command = nullptr;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -442,7 +445,7 @@ struct ConsumeCommand {
                     "Stop once at the end of every partition and idle this long")
         ->capture_default_str();
     app->add_flag("--follow,-f", follow, "Keep waiting for new records until interrupted");
-    app->callback([this] { exit_code = Run(); });
+    command = app;
   }
 
   int Run() {
@@ -515,7 +518,7 @@ struct ConsumeCommand {
     return true;
   }
 
-  int exit_code = kExitOk;
+  CLI::App* command = nullptr;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -533,7 +536,7 @@ struct TopicsCommand {
     RegisterTopicFlags(app, &topics);
     app->add_option("--timeout-ms", timeout_ms, "How long to wait for the broker")
         ->capture_default_str();
-    app->callback([this] { exit_code = Run(); });
+    command = app;
   }
 
   int Run() {
@@ -550,7 +553,7 @@ struct TopicsCommand {
     return kExitOk;
   }
 
-  int exit_code = kExitOk;
+  CLI::App* command = nullptr;
 };
 
 // `newsflow train`: a fastText topic model from labelled JSON Lines, any taxonomy.
@@ -584,7 +587,7 @@ struct TrainCommand {
     app->add_option("--quantize", train.quantize, "Product-quantize (smaller file)")
         ->capture_default_str();
     app->add_option("--seed", train.seed, "Random seed")->capture_default_str();
-    app->callback([this] { exit_code = Run(); });
+    command = app;
   }
 
   int Run() {
@@ -639,8 +642,17 @@ struct TrainCommand {
     return kExitOk;
   }
 
-  int exit_code = kExitOk;
+  CLI::App* command = nullptr;
 };
+
+constexpr char kConfigHelp[] =
+    "Configuration: every option can also be set in a TOML file (--config FILE or "
+    "NEWSFLOW_CONFIG) as key = value, at the top level or in a table named after the command "
+    "([process] batch-size = 1000), and as an environment variable NEWSFLOW_<KEY> "
+    "(NEWSFLOW_BATCH_SIZE=1000). librdkafka properties pass through as [kafka] entries "
+    "(\"security.protocol\" = \"ssl\"), NEWSFLOW_KAFKA_<NAME> (NEWSFLOW_KAFKA_SECURITY_PROTOCOL) "
+    "or --kafka NAME=VALUE. Precedence: flags, then environment, then file, then defaults. "
+    "See deploy/newsflow.toml.example.";
 
 int Main(int argc, char** argv) {
   CLI::App app{
@@ -666,17 +678,69 @@ int Main(int argc, char** argv) {
   consume.Register(&app);
   topics.Register(&app);
   train.Register(&app);
+  const std::vector<std::pair<CLI::App*, std::function<int()>>> commands = {
+      {produce.command, [&] { return produce.Run(); }},
+      {process.command, [&] { return process.Run(); }},
+      {batch.command, [&] { return batch.Run(); }},
+      {consume.command, [&] { return consume.Run(); }},
+      {topics.command, [&] { return topics.Run(); }},
+      {train.command, [&] { return train.Run(); }},
+  };
+  std::string config_path;  // read before parsing (ScanCommandLine); declared for --help
+  bool print_config = false;
+  for (const auto& [command, run] : commands) {
+    command->add_option("--config", config_path,
+                        "TOML configuration file (also NEWSFLOW_CONFIG); see below");
+    command->add_flag("--print-config", print_config,
+                      "Print the effective configuration (secrets masked) and exit");
+    const std::string footer = command->get_footer();
+    command->footer(footer.empty() ? kConfigHelp : absl::StrCat(footer, "\n\n", kConfigHelp));
+  }
+
+  // File and environment settings become arguments in front of the user's own.
+  std::vector<std::string> environment;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    environment.emplace_back(*entry);
+  }
+  std::vector<std::string> args(argv, argv + argc);
+  const CommandLineInfo info = ScanCommandLine(app, args, environment);
+  std::vector<std::string> warnings;
+  auto settings = CollectSettings(app, info.command, info.config_path, environment, &warnings);
+  if (!settings.ok()) {
+    std::cerr << "newsflow: invalid configuration: " << settings.status().message() << "\n";
+    return kExitUsage;
+  }
+  for (const std::string& warning : warnings) std::cerr << "newsflow: warning: " << warning << "\n";
+  ConfigOrigins origins;
+  args = InjectSettings(app, args, *settings, &origins);
 
   InstallSignalHandlers();
   try {
-    app.parse(argc, argv);
+    std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);  // CLI11's order
+    app.parse(reversed);
   } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() != 0) {
+      // Name where an injected value came from, so a bad file or variable is easy to find.
+      for (const auto& [key, origin] : origins.by_key) {
+        if (absl::StrContains(e.what(), absl::StrCat("--", key))) {
+          std::cerr << "newsflow: invalid configuration: " << e.what() << " (--" << key
+                    << " set by " << origin << ")\n";
+          return kExitUsage;
+        }
+      }
+    }
     const int code = app.exit(e);
     return code == 0 ? kExitOk : kExitUsage;
   }
-  for (int code : {produce.exit_code, process.exit_code, batch.exit_code, consume.exit_code,
-                   topics.exit_code, train.exit_code}) {
-    if (code != kExitOk) return code;
+  for (const auto& [command, run] : commands) {
+    if (!command->parsed()) continue;
+    if (print_config) {
+      PrintEffectiveConfig(*command, origins, std::cout);
+      return kExitOk;
+    }
+    // A service states its effective configuration at start (secrets masked).
+    if (command == process.command) PrintEffectiveConfig(*command, origins, std::cerr);
+    return run();
   }
   return kExitOk;
 }

@@ -28,6 +28,15 @@ MATCHER_P(StatusIs, code, "has status code " + std::string(absl::StatusCodeToStr
   return status.code() == code;
 }
 
+// StatusIs(code, message_matcher): also matches the message, e.g. HasSubstr("batch-size").
+MATCHER_P2(StatusIs, code, message_matcher,
+           "has status code " + std::string(absl::StatusCodeToString(code))) {
+  const absl::Status& status = GetStatus(arg);
+  *result_listener << "status is " << status;
+  return status.code() == code &&
+         ::testing::Matches(message_matcher)(std::string(status.message()));
+}
+
 }  // namespace newsflow::testing
 
 #endif  // NEWSFLOW_COMMON_STATUS_MATCHERS_H_

@@ -103,7 +103,10 @@ ConsumedMessage ToConsumedMessage(RdKafka::Message& message) {
 absl::Status ClientOptions::Validate() const {
   if (brokers.empty()) return absl::InvalidArgumentError("kafka brokers must not be empty");
   if (client_id.empty()) return absl::InvalidArgumentError("kafka client_id must not be empty");
-  return absl::OkStatus();
+  // Pass-through properties are checked here, at start, so a misspelt or invalid one names
+  // itself before any client is made.
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  return ApplyPassThrough(*this, conf.get());
 }
 
 absl::Status ProducerOptions::Validate() const {

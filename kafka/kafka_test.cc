@@ -33,6 +33,16 @@ TEST(KafkaErrorToStatus, MapsBadPayloadAndConfigToInvalidArgument) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST(ClientOptions, NamesAnUnknownPassThroughPropertyAtValidation) {
+  ClientOptions options;
+  options.properties["securty.protocol"] = "ssl";
+  absl::Status status = options.Validate();
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("securty.protocol")));
+  options.properties.clear();
+  options.properties["security.protocol"] = "plaintext";
+  EXPECT_THAT(options.Validate(), IsOk());
+}
+
 TEST(KafkaErrorToStatus, KeepsContextAndDetailInMessage) {
   absl::Status status = KafkaErrorToStatus(RdKafka::ERR__TRANSPORT, "delivery to news.raw", "refused");
   EXPECT_EQ(status.message(), "delivery to news.raw: refused");
