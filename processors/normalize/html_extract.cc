@@ -171,9 +171,9 @@ constexpr std::string_view kNegativeTokens[] = {
 
 // Tokens of a class / id naming the article's lead (standfirst, teaser paragraph), which
 // layouts often put next to the body container rather than inside it.
-constexpr std::string_view kLeadTokens[] = {"abstract", "chapo",  "dek",   "excerpt",
-                                            "intro",    "lead",   "lede",  "perex",
-                                            "standfirst", "summary", "teaser"};
+constexpr std::string_view kLeadTokens[] = {
+    "abstract", "bajada", "chapo", "dek", "epigraph", "excerpt", "intro", "lead", "lede",
+    "perex", "standfirst", "subheadline", "subtitle", "summary", "teaser"};
 
 constexpr std::string_view kPositiveTokens[] = {"article", "articlebody", "blog",  "body",
                                                 "content", "entry",       "main",  "post",
@@ -727,15 +727,29 @@ class Extractor {
         const auto* sibling = static_cast<const GumboNode*>(siblings.data[i]);
         if (sibling == node) break;
         if (sibling->type != GUMBO_NODE_ELEMENT || Dropped(sibling)) continue;
-        const NodeInfo* info = Info(sibling);
-        if (info == nullptr || !(info->flags & kLeadHint)) continue;
-        if (info->text < 40 || info->text > 2000 || info->link * 2 > info->text) continue;
-        found.push_back(sibling);
+        FindLead(sibling, 0, &found);
       }
       leads.insert(leads.begin(), found.begin(), found.end());  // outer ones come first
     }
     for (const GumboNode* lead : leads) Emit(lead, 1);
     FlushAnonymous();
+  }
+
+  // The lead-named element at or (a few levels) inside `node`: the article's header block
+  // ("article-header") holds the headline, the date and the lead.
+  void FindLead(const GumboNode* node, int depth, std::vector<const GumboNode*>* found) {
+    if (node->type != GUMBO_NODE_ELEMENT || Dropped(node)) return;
+    const NodeInfo* info = Info(node);
+    if (info == nullptr || info->text < 40) return;
+    if (info->flags & kLeadHint) {
+      if (info->text <= 2000 && info->link * 2 <= info->text) found->push_back(node);
+      return;
+    }
+    if (depth >= 5 || info->text > 3000) return;
+    const GumboVector& children = node->v.element.children;
+    for (unsigned i = 0; i < children.length; ++i) {
+      FindLead(static_cast<const GumboNode*>(children.data[i]), depth + 1, found);
+    }
   }
 
   // Not inside a dropped element (candidates are collected from the whole tree).

@@ -809,6 +809,17 @@ TEST(Extraction, KeepsLeadParagraphNextToTheBodyContainer) {
   EXPECT_THAT(a.Body(), Not(HasSubstr("Other things to read")));
 }
 
+TEST(Extraction, KeepsLeadNestedInTheArticleHeaderBlock) {
+  NormalizedArticle a = MustNormalize(HtmlArticle(
+      "<article><div class=\"article-header\"><div class=\"meta\"><span>12.03.2024</span>"
+      "</div><div><p class=\"article-excerpt\">The lead paragraph sums up the story before "
+      "the body starts.</p></div></div><div class=\"entry-content\"><p>" +
+      std::string(kLongEnglish) + "</p><p>" + kLongEnglish + "</p><p>" + kLongEnglish +
+      "</p></div></article>"));
+  ASSERT_FALSE(a.paragraphs.empty());
+  EXPECT_THAT(a.paragraphs[0], StartsWith("The lead paragraph sums up"));
+}
+
 TEST(Extraction, KeepsArticleHeaderWithText) {
   NormalizedArticle a = MustNormalize(HtmlArticle(
       "<header class=\"site\"><nav><a href=\"/\">Home</a></nav></header><main><section>"
