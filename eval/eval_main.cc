@@ -66,6 +66,8 @@ int main(int argc, char** argv) {
   tag->add_option("--top-min-probability",
                   tag_options.tagger.topic_model_options.top_min_probability,
                   "The top model label at or above this probability")->capture_default_str();
+  tag->add_flag("--iptc-misses", tag_options.iptc_misses,
+               "List the news_cluster articles whose IPTC top level is wrong");
   tag->add_option("--work-dir", tag_options.work_dir, "Folder for the per-fold models");
   std::string sections = "regions,topics,iptc";
   tag->add_option("--sections", sections, "Comma-separated: regions, topics, iptc")

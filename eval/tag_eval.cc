@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -377,6 +378,7 @@ absl::Status IptcSection(const TagEvalOptions& options, const std::vector<Prepar
   std::map<std::string, std::pair<int, int>> by_category;  // correct, total
   std::map<std::string, int> reported;  // the expected top level is among the reported topics
   std::map<std::string, std::map<std::string, int>> confusion;
+  std::ostringstream misses;
   for (const Prepared& doc : docs) {
     const tag::TagResult result = (*tagger)->Tag(doc.input);
     // The predicted top level: the best-scoring IPTC topic's top-level ancestor.
@@ -405,6 +407,13 @@ absl::Status IptcSection(const TagEvalOptions& options, const std::vector<Prepar
     c.first += correct ? 1 : 0;
     c.second += 1;
     ++confusion[category][predicted];
+    if (options.iptc_misses && !correct) {
+      misses << "- " << category << " / " << doc.article->event << " -> " << predicted << ": "
+             << doc.input.title << " |";
+      for (size_t k = 0; k < result.topics.size() && k < 6; ++k)
+        misses << " " << result.topics[k].label << absl::StrFormat(" %.2f;", result.topics[k].score);
+      misses << "\n";
+    }
   }
   int clear_correct = 0, clear_total = 0, all_correct = 0, all_total = 0, clear_among = 0;
   for (const auto& [category, c] : by_category) {
@@ -442,6 +451,7 @@ absl::Status IptcSection(const TagEvalOptions& options, const std::vector<Prepar
     out << "\n";
   }
   out << "\n";
+  if (options.iptc_misses) out << "Misses:\n\n" << misses.str() << "\n";
   return absl::OkStatus();
 }
 

@@ -31,6 +31,8 @@ struct TagEvalOptions {
   bool regions = true;
   bool topics = true;
   bool iptc = true;
+  // List each news_cluster article whose predicted IPTC top level is wrong (title, scores).
+  bool iptc_misses = false;
 };
 
 // Writes a Markdown report; returns an error when a data set cannot be read.

@@ -536,6 +536,67 @@ TEST(Topics, TopLevelOnlyWhenDepthIsZero) {
   EXPECT_THAT(result.topics, Contains(Field(&TopicTag::code, "medtop:15000000")));
 }
 
+// IPTC top level of general news vocabulary: the best-scoring topic (always a top level, since
+// evidence is propagated to ancestors) must be the subject's IPTC top level.
+std::string TopTopic(const TagResult& result) {
+  return result.topics.empty() ? "none" : result.topics[0].code;
+}
+
+TEST(Tagger, SpaceProgrammeStoryIsScienceNotBusiness) {
+  // "satellite" is also IPTC's satellite-technology industry (economy); space words decide.
+  const TagResult result = SharedTagger().Tag(Article(
+      "Space agency loses contact with new communications satellite",
+      {"Engineers of the national space programme said the satellite, built by a state-owned "
+       "company, stopped responding hours after liftoff from the spaceport.",
+       "A cosmonaut on the space station said the launch vehicle performed normally."}));
+  EXPECT_EQ(TopTopic(result), "medtop:13000000");
+}
+
+TEST(Tagger, ConsoleSystemUpdateIsTechnologyNotSport) {
+  // "players" and "game" are sport words; console names and software updates are technology.
+  const TagResult result = SharedTagger().Tag(Article(
+      "PlayStation system update adds new features for players",
+      {"Sony released a firmware update for the PS4 console on Tuesday.",
+       "Players can now hide games from their library and change the user interface."}));
+  EXPECT_EQ(TopTopic(result), "medtop:13000000");
+  EXPECT_TRUE(HasTopic(result, "medtop:10000000"));  // video games: lifestyle and leisure
+}
+
+TEST(Tagger, ParadeIsAFestiveCulturalEvent) {
+  const TagResult result = SharedTagger().Tag(Article(
+      "Thousands line the streets for New Year parade",
+      {"Marching bands and flower-covered floats rolled down the boulevard on Monday morning.",
+       "Spectators camped overnight to watch the parade, which ended with fireworks."}));
+  EXPECT_EQ(TopTopic(result), "medtop:01000000");
+}
+
+TEST(Tagger, RammingAttackIsTerrorNotATrafficAccident) {
+  const TagResult result = SharedTagger().Tag(Article(
+      "Truck rams into crowd, dozens dead",
+      {"A truck drove through a crowd watching fireworks on Thursday night in what the president "
+       "called a ramming attack.",
+       "The driver was shot to death by police; prosecutors opened a terror investigation."}));
+  // Terror (conflict) or crime, both right; a traffic accident (disaster) would be wrong.
+  EXPECT_NE(TopTopic(result), "medtop:03000000");
+  EXPECT_TRUE(HasTopic(result, "medtop:20000053"));  // act of terror
+}
+
+TEST(Tagger, GunViolenceIsCrimeNotWar) {
+  // "violence" alone is evidence for conflict, war and peace; "gun violence" is crime.
+  const TagResult result = SharedTagger().Tag(Article(
+      "Mayor calls for an end to gun violence",
+      {"The mayor spoke after a weekend of gun violence in which shots fired near a school "
+       "wounded two teenagers."}));
+  EXPECT_EQ(TopTopic(result), "medtop:02000000");
+}
+
+TEST(Tagger, SexTraffickingIsCrime) {
+  const TagResult result = SharedTagger().Tag(Article(
+      "Police break up sex trafficking ring",
+      {"Detectives said the trafficking victims were moved between three cities."}));
+  EXPECT_EQ(TopTopic(result), "medtop:02000000");
+}
+
 class FixedModel : public TopicModel {
  public:
   void Predict(const TagInput& input, std::vector<TopicTag>* out) const override {
