@@ -211,6 +211,7 @@ enum Flags : uint16_t {
   kBylineHint = 32,  // class/id/rel names the author
   kProtected = 64,   // holds the main content: never dropped for its name
   kLeadHint = 128,   // class/id names the article's lead paragraph
+  kCaptionHint = 256,  // class/id names a picture's caption or credit
 };
 
 // Splits class / id values into lower-case tokens at non-alphanumerics and camelCase
@@ -231,6 +232,7 @@ uint16_t ClassifyNames(std::string_view names) {
       if (InList(kPositiveTokens, t)) flags |= kPositive;
       if (InList(kLeadTokens, t)) flags |= kLeadHint;
       if (t == "byline" || t == "author" || t == "authors") flags |= kBylineHint;
+      if (t == "caption" || t == "credit" || t == "credits") flags |= kCaptionHint;
       modifier = t == "has" || t == "no" || t == "with" || t == "without" || t == "show" ||
                  t == "hide" || t == "is" || t == "enable" || t == "enabled" || t == "disable" ||
                  t == "allow" || t == "before" || t == "after";
@@ -795,6 +797,12 @@ class Extractor {
       }
     } link_scope{&link_depth_, e.tag == GUMBO_TAG_A};
     if (link_scope.on) ++link_depth_;
+    // Captions and picture credits outside <figcaption> ("wp-caption-text", "media__caption",
+    // "credits").
+    if (info != nullptr && (info->flags & kCaptionHint) && info->text < 400) {
+      EmitInlineBlock(node, Block::Kind::kCaption);
+      return;
+    }
     switch (e.tag) {
       case GUMBO_TAG_H1:
         FlushAnonymous();
@@ -860,7 +868,8 @@ class Extractor {
           }
           const NodeInfo* ci = Info(child);
           if (IsInlineTag(tag) && (ci == nullptr || !ci->has_block) &&
-              !(ci != nullptr && (ci->flags & kBylineHint) && ci->text < 120)) {
+              !(ci != nullptr && (ci->flags & kBylineHint) && ci->text < 120) &&
+              !(ci != nullptr && (ci->flags & kCaptionHint))) {
             Collector c{&anonymous_, tag == GUMBO_TAG_A || link_depth_ > 0};
             c.Element(this, child, depth + 1);
             break;
@@ -886,6 +895,7 @@ class Extractor {
     Pending* pending;
     bool in_link;
     int32_t text = 0;
+    bool caption = false;  // collecting a caption: credits inside it are part of it
 
     void Text(const char* t) {
       auto len = static_cast<int32_t>(TrimmedLength(t));
@@ -897,6 +907,7 @@ class Extractor {
     void Element(const Extractor* x, const GumboNode* node, int depth) {
       if (depth > kMaxDepth || x->Dropped(node)) return;
       const GumboElement& e = node->v.element;
+
       if (e.tag == GUMBO_TAG_BR) {
         pending->builder.Space();
         return;
@@ -912,6 +923,9 @@ class Extractor {
         } else if (child->type == GUMBO_NODE_WHITESPACE) {
           pending->builder.Space();
         } else if (child->type == GUMBO_NODE_ELEMENT) {
+          // A picture's caption or credit inside a paragraph is not its text.
+          const NodeInfo* ci = x->Info(child);
+          if (!caption && ci != nullptr && (ci->flags & kCaptionHint)) continue;
           Element(x, child, depth + 1);
         }
       }
@@ -924,6 +938,7 @@ class Extractor {
     FlushAnonymous();
     Pending pending;
     Collector c{&pending, link_depth_ > 0};
+    c.caption = kind == Block::Kind::kCaption;
     c.Element(this, node, 0);
     PushBlock(kind, &pending);
   }

@@ -896,6 +896,18 @@ TEST(Extraction, DropsLinkDenseTeaserListsInsideTheArticle) {
   EXPECT_THAT(a.Body(), HasSubstr("The city council voted"));
 }
 
+TEST(Extraction, TakesCaptionClassedElementsAndCreditsOutOfTheBody) {
+  NormalizedArticle a = MustNormalize(HtmlArticle(
+      "<article><p>" + std::string(kLongEnglish) + "</p><div class=\"wp-caption\"><img "
+      "src=\"a.jpg\"><p class=\"wp-caption-text\">The new bridge at dawn.</p></div><p>"
+      "Second paragraph of the story with more detail.<span class=\"photo-credit\">Jane "
+      "Roe/Agency</span></p></article>"));
+  EXPECT_THAT(a.captions, Contains(HasSubstr("The new bridge at dawn.")));
+  EXPECT_THAT(a.Body(), Not(HasSubstr("The new bridge at dawn")));
+  EXPECT_THAT(a.Body(), Not(HasSubstr("Jane Roe")));
+  EXPECT_THAT(a.Body(), HasSubstr("Second paragraph of the story with more detail."));
+}
+
 TEST(Extraction, DropsCommentsBelowAnArticle) {
   NormalizedArticle a = MustNormalize(HtmlArticle(
       "<article><p>" + std::string(kLongEnglish) + "</p><p>" + kLongEnglish + "</p></article>"
