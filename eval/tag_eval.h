@@ -31,6 +31,10 @@ struct TagEvalOptions {
   bool regions = true;
   bool topics = true;
   bool iptc = true;
+  // > 0: also train an IPTC top-level model on news_cluster itself, cross-validated with folds
+  // grouped by event (fold = FNV-1a(event) mod iptc_folds, so no event is in both training and
+  // test), blended with the lexicon (TaggerOptions::topic_model_weight). 0 = lexicon only.
+  int iptc_folds = 0;
   // List each news_cluster article whose predicted IPTC top level is wrong (title, scores).
   bool iptc_misses = false;
 };
