@@ -908,6 +908,15 @@ TEST(Extraction, TakesCaptionClassedElementsAndCreditsOutOfTheBody) {
   EXPECT_THAT(a.Body(), HasSubstr("Second paragraph of the story with more detail."));
 }
 
+TEST(Extraction, CutsClosingSectionWithCapitalisedUmlautLabel) {
+  NormalizedArticle a = MustNormalize(HtmlArticle(
+      "<article><p>" + std::string(kLongEnglish) + "</p><p>" + kLongEnglish + "</p><p>" +
+      kLongEnglish + "</p><h3>\xC3\x84hnliche Beitr\xC3\xA4ge</h3><p>Another story about "
+      "the budget and the fares.</p></article>"));
+  EXPECT_THAT(a.Body(), Not(HasSubstr("hnliche Beitr")));
+  EXPECT_THAT(a.Body(), Not(HasSubstr("Another story about the budget")));
+}
+
 TEST(Extraction, DropsCommentsBelowAnArticle) {
   NormalizedArticle a = MustNormalize(HtmlArticle(
       "<article><p>" + std::string(kLongEnglish) + "</p><p>" + kLongEnglish + "</p></article>"

@@ -641,9 +641,24 @@ bool IsBoilerplateLine(std::string_view p) {
   return StartsWith(p, "Keep up with this story");
 }
 
+// ASCII and Latin-1 letters (À-Þ, as UTF-8) to lower case: "Ähnliche Beiträge" matches
+// "ähnliche beiträge".
+std::string LatinLower(std::string_view p) {
+  std::string lower = AsciiLower(p);
+  for (size_t i = 0; i + 1 < lower.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(lower[i]);
+    unsigned char next = static_cast<unsigned char>(lower[i + 1]);
+    if (c == 0xC3 && next >= 0x80 && next <= 0x9E && next != 0x97) {
+      lower[i + 1] = static_cast<char>(next + 0x20);
+      ++i;
+    }
+  }
+  return lower;
+}
+
 bool IsSectionCloser(std::string_view p) {
   if (p.size() > 80 || CountWords(p) > 8) return false;
-  const std::string lower = AsciiLower(p);
+  const std::string lower = LatinLower(p);
   // Labels that open what follows an article: related reading, contact box, tags, comments,
   // revision notes. Whole words at the start of the paragraph.
   static constexpr std::string_view kLabels[] = {
@@ -652,6 +667,8 @@ bool IsSectionCloser(std::string_view p) {
       "weiterf\xC3\xBChrende informationen", "weiterlesen", "zum weiterlesen",
       "auch interessant", "das k\xC3\xB6nnte sie auch interessieren",
       "empfohlene beitr\xC3\xA4ge", "empfohlene artikel", "neueste artikel", "schon gelesen",
+      "\xC3\xA4hnliche beitr\xC3\xA4ge", "\xC3\xA4hnliche artikel", "verwandte artikel",
+      "verwandte beitr\xC3\xA4ge", "das k\xC3\xB6nnte dich auch interessieren", "top themen",
       "themen im artikel", "kontakt", "originalpublikation", "keine kommentare", "kommentare",
       "letzte \xC3\xA4nderung", "aktualisiert am", "zuletzt aktualisiert", "community",
       "related", "read more", "read next", "recommended", "you might also like",
@@ -670,7 +687,7 @@ bool IsSectionCloser(std::string_view p) {
 
 bool IsTrailerLine(std::string_view p) {
   if (p.size() > 300) return false;
-  const std::string lower = AsciiLower(p);
+  const std::string lower = LatinLower(p);
   // Outlet furniture that closes articles in many languages: rights notices, newsletter and
   // app pitches, "follow us", share prompts, tag lists and "related" teasers.
   static constexpr std::string_view kMarkers[] = {
@@ -680,7 +697,7 @@ bool IsTrailerLine(std::string_view p) {
       "s\xC3\xADguenos", "download the", "app store", "google play", "share this",
       "jetzt teilen", "schlagworte", "tags:", "themen:", "mehr zum thema",
       "auch interessant", "k\xC3\xB6nnte sie auch interessieren", "you might also like",
-      "\xC3\xA4hnliche beitr\xC3\xA4ge", "\xC3\x84hnliche beitr\xC3\xA4ge",
+      "\xC3\xA4hnliche beitr\xC3\xA4ge",
       "temas relacionados", "contenido relacionado", "related articles", "related stories",
       "weiterf\xC3\xBChrende", "zum weiterlesen", "neueste artikel", "whatsapp", "telegram"};
   for (std::string_view marker : kMarkers) {
