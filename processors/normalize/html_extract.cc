@@ -212,6 +212,7 @@ enum Flags : uint16_t {
   kProtected = 64,   // holds the main content: never dropped for its name
   kLeadHint = 128,   // class/id names the article's lead paragraph
   kCaptionHint = 256,  // class/id names a picture's caption or credit
+  kDiscussion = 512,   // class/id names reader comments or a forum
 };
 
 // Splits class / id values into lower-case tokens at non-alphanumerics and camelCase
@@ -226,9 +227,12 @@ uint16_t ClassifyNames(std::string_view names) {
     if (len > 0 && len < sizeof(token)) {
       std::string_view t(token, len);
       // "commentlist", "commentlinks", "kommentare", "forum": reader discussions.
-      const bool discussion = StartsWith(t, "comment") || StartsWith(t, "kommentar") ||
-                              t == "forum" || t == "community";
+      // ("commentary": an opinion piece, a kind of article.)
+      const bool discussion =
+          (StartsWith(t, "comment") && !StartsWith(t, "commentar") && !StartsWith(t, "commentat")) ||
+          StartsWith(t, "kommentar") || t == "forum" || t == "community";
       if ((InList(kNegativeTokens, t) || discussion) && !modifier) flags |= kNegative;
+      if (discussion && !modifier) flags |= kDiscussion;
       if (InList(kPositiveTokens, t)) flags |= kPositive;
       if (InList(kLeadTokens, t)) flags |= kLeadHint;
       if (t == "byline" || t == "author" || t == "authors") flags |= kBylineHint;
@@ -596,13 +600,30 @@ class Extractor {
       GumboTag tag = node->v.element.tag;
       // Never drop the container that holds most of the page's text: the class of a page
       // wrapper often mentions "sidebar" or "ad" for layout reasons.
-      if (info.good * 2 >= total_good_ && total_good_ > 0) continue;
+      // Reader comments outweighing a short article are still comments: when an article
+      // element of some length stands outside the discussion, the discussion goes.
+      if (info.good * 2 >= total_good_ && total_good_ > 0 &&
+          !((info.flags & kDiscussion) && ArticleOutside(node))) {
+        continue;
+      }
       if ((tag == GUMBO_TAG_ARTICLE || tag == GUMBO_TAG_MAIN || (info.flags & kBodyHint)) &&
           info.good * 4 >= total_good_) {
         continue;
       }
       info.flags |= kDropped;
     }
+  }
+
+  // An <article> / <main> / article-body element with 500+ characters of paragraph text
+  // that is neither inside `node` nor around it.
+  bool ArticleOutside(const GumboNode* node) const {
+    for (const GumboNode* candidate : semantic_) {
+      const NodeInfo* info = Info(candidate);
+      if (info == nullptr || info->good < 500) continue;
+      if (IsAncestor(node, candidate) || IsAncestor(candidate, node)) continue;
+      return true;
+    }
+    return false;
   }
 
   bool Dropped(const GumboNode* node) const {

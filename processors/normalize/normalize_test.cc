@@ -860,6 +860,20 @@ TEST(Extraction, UsesJsonLdArticleBodyWhenMarkupHasNoText) {
   EXPECT_THAT(a.Body(), Not(HasSubstr("Loading the story")));
 }
 
+TEST(Extraction, DropsCommentThreadOutweighingTheArticle) {
+  std::string comments;
+  for (int i = 0; i < 8; ++i) {
+    comments += "<li class=\"member\"><p>Reader " + std::to_string(i) + " writes: " +
+                kLongEnglish + "</p></li>";
+  }
+  NormalizedArticle a = MustNormalize(HtmlArticle(
+      "<div class=\"full commentary\"><article><p>" + std::string(kLongEnglish) + "</p><p>" +
+      kLongEnglish + "</p><p>" + kLongEnglish + "</p><p>" + kLongEnglish + "</p></article></div>"
+      "<div class=\"community\"><ol>" + comments + "</ol></div>"));
+  EXPECT_THAT(a.Body(), Not(HasSubstr("Reader 3 writes")));
+  EXPECT_EQ(a.paragraphs.size(), 4u);
+}
+
 TEST(Extraction, KeepsForumPostsWhenThePageIsMadeOfThem) {
   std::string posts;
   for (int i = 0; i < 4; ++i) {
