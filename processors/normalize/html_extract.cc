@@ -236,7 +236,11 @@ uint16_t ClassifyNames(std::string_view names) {
       if (InList(kPositiveTokens, t)) flags |= kPositive;
       if (InList(kLeadTokens, t)) flags |= kLeadHint;
       if (t == "byline" || t == "author" || t == "authors") flags |= kBylineHint;
-      if (t == "caption" || t == "credit" || t == "credits") flags |= kCaptionHint;
+      if (t == "caption" || t == "credit" || t == "credits" || t == "legend" ||
+          t == "bildunterschrift" || t == "imagecaption" || t == "imagedescription" ||
+          t == "photocaption" || t == "photocredit") {
+        flags |= kCaptionHint;
+      }
       modifier = t == "has" || t == "no" || t == "with" || t == "without" || t == "show" ||
                  t == "hide" || t == "is" || t == "enable" || t == "enabled" || t == "disable" ||
                  t == "allow" || t == "before" || t == "after";

@@ -915,7 +915,9 @@ TEST(Extraction, TakesCaptionClassedElementsAndCreditsOutOfTheBody) {
       "<article><p>" + std::string(kLongEnglish) + "</p><div class=\"wp-caption\"><img "
       "src=\"a.jpg\"><p class=\"wp-caption-text\">The new bridge at dawn.</p></div><p>"
       "Second paragraph of the story with more detail.<span class=\"photo-credit\">Jane "
-      "Roe/Agency</span></p></article>"));
+      "Roe/Agency</span></p><div class=\"image-legend\">The old bridge in 1950.</div>"
+      "</article>"));
+  EXPECT_THAT(a.Body(), Not(HasSubstr("The old bridge in 1950")));
   EXPECT_THAT(a.captions, Contains(HasSubstr("The new bridge at dawn.")));
   EXPECT_THAT(a.Body(), Not(HasSubstr("The new bridge at dawn")));
   EXPECT_THAT(a.Body(), Not(HasSubstr("Jane Roe")));
