@@ -23,6 +23,7 @@
 #include "common/clock.h"
 #include "kafka/client.h"
 #include "kafka/topics.h"
+#include "observability/log.h"
 #include "processors/pipeline/pipeline.h"
 #include "processors/tag/topic_model.h"
 #include "processors/service/processor_service.h"
@@ -239,6 +240,11 @@ struct ProcessCommand {
   bool no_create_topics = false;
   bool no_durable_dedup = false;
   std::string guarantee = "exactly-once";
+  std::string topology = "single";
+  int http_port = 0;
+  const ConfigOrigins* origins = nullptr;  // set by Main once flags are parsed
+  std::string log_level = "info";
+  std::string log_format = "text";
 
   void Register(CLI::App* parent) {
     CLI::App* app = parent->add_subcommand(
@@ -276,6 +282,17 @@ struct ProcessCommand {
                     "commit together) or at-least-once (for brokers without transactions)")
         ->check(CLI::IsMember({"exactly-once", "at-least-once"}))
         ->capture_default_str();
+    app->add_option("--topology", topology,
+                    "single (one dedup index; the raw topic has one partition, further "
+                    "instances are standbys) or scale-out (normalize and tag on every raw "
+                    "partition, then dedup tasks per scope via a repartition topic; instances "
+                    "share both)")
+        ->check(CLI::IsMember({"single", "scale-out"}))
+        ->capture_default_str();
+    app->add_option("--scope-partitions", options.topics.scope_partitions,
+                    "scale-out: partitions of the repartition topic and its changelog, the "
+                    "most dedup tasks that can run in parallel (set when the topic is created)")
+        ->capture_default_str();
     app->add_option("--transactional-id", options.transactional_id,
                     "transactional.id for exactly-once (default newsflow-<group>-<host>-<pid>)");
     app->add_flag("--no-durable-dedup", no_durable_dedup,
@@ -283,11 +300,50 @@ struct ProcessCommand {
     app->add_option("--max-records", options.max_records,
                     "Stop cleanly after this many records (0 = no limit)")
         ->capture_default_str();
+    app->add_option("--http-port", http_port,
+                    "Serve /healthz, /readyz and /metrics (Prometheus) on this port; 0 = off")
+        ->check(CLI::Range(0, 65535))
+        ->capture_default_str();
+    app->add_option("--http-address", options.http.listen_address,
+                    "Address the health/metrics endpoint listens on")
+        ->capture_default_str();
+    app->add_option("--ready-max-lag", options.ready_max_lag,
+                    "/readyz reports ready when partitions are assigned and the consumer lag is "
+                    "at most this many records")
+        ->capture_default_str();
+    app->add_option("--log-level", log_level, "debug, info, warn or error")
+        ->capture_default_str();
+    app->add_option("--log-format", log_format,
+                    "text (one line per event) or json (one JSON object per line)")
+        ->capture_default_str();
     RegisterPipelineFlags(app, &options.pipeline, &window_hours);
     command = app;
   }
 
   int Run() {
+    observability::LoggerOptions log_options;
+    auto level = observability::ParseLogLevel(log_level);
+    if (!level.ok()) return Fail(level.status(), "process");
+    auto format = observability::ParseLogFormat(log_format);
+    if (!format.ok()) return Fail(format.status(), "process");
+    log_options.level = *level;
+    log_options.format = *format;
+    observability::Logger log(log_options);
+    if (origins != nullptr) {
+      // The effective configuration (secrets masked): a block of lines, or one JSON event.
+      if (log_options.format == observability::LogFormat::kJson) {
+        const std::vector<EffectiveSetting> settings = EffectiveConfig(*command, *origins);
+        std::vector<observability::LogField> fields;
+        for (const EffectiveSetting& setting : settings) {
+          fields.emplace_back(setting.key, setting.value);
+        }
+        log.Log(observability::LogLevel::kInfo, "process", "effective configuration", fields);
+      } else if (log.Enabled(observability::LogLevel::kInfo)) {
+        PrintEffectiveConfig(*command, *origins, std::cerr);
+      }
+    }
+    options.serve_http = http_port > 0;
+    options.http.port = http_port;
     if (auto s = kafka.Resolve(); !s.ok()) return Fail(s, "process");
     options.consumer.client = kafka.client;
     options.consumer.client.client_id = "newsflow-process";
@@ -296,8 +352,10 @@ struct ProcessCommand {
     options.durable_dedup = !no_durable_dedup;
     options.guarantee = guarantee == "exactly-once" ? service::Guarantee::kExactlyOnce
                                                     : service::Guarantee::kAtLeastOnce;
+    options.topology =
+        topology == "scale-out" ? service::Topology::kScaleOut : service::Topology::kSingle;
     options.pipeline.dedupe.window_ms = static_cast<int64_t>(window_hours * 3600 * 1000);
-    auto report = service::RunProcessor(options, g_stop, std::cerr);
+    auto report = service::RunProcessor(options, g_stop, log);
     if (!report.ok()) return Fail(report.status(), "process");
     return kExitOk;
   }
@@ -738,8 +796,7 @@ int Main(int argc, char** argv) {
       PrintEffectiveConfig(*command, origins, std::cout);
       return kExitOk;
     }
-    // A service states its effective configuration at start (secrets masked).
-    if (command == process.command) PrintEffectiveConfig(*command, origins, std::cerr);
+    process.origins = &origins;  // the service logs its effective configuration at start
     return run();
   }
   return kExitOk;

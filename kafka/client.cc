@@ -210,19 +210,29 @@ Producer::~Producer() {
 
 absl::Status Producer::Send(const std::string& topic, std::string_view key,
                             std::string_view value, uint64_t tag) {
-  return Produce(topic, key, value.data(), value.size(), tag);
+  return Produce(topic, RdKafka::Topic::PARTITION_UA, key, value.data(), value.size(), tag);
 }
 
 absl::Status Producer::SendTombstone(const std::string& topic, std::string_view key,
                                      uint64_t tag) {
-  return Produce(topic, key, nullptr, 0, tag);
+  return Produce(topic, RdKafka::Topic::PARTITION_UA, key, nullptr, 0, tag);
 }
 
-absl::Status Producer::Produce(const std::string& topic, std::string_view key, const char* value,
-                               size_t size, uint64_t tag) {
+absl::Status Producer::SendToPartition(const std::string& topic, int32_t partition,
+                                       std::string_view key, std::string_view value) {
+  return Produce(topic, partition, key, value.data(), value.size(), 0);
+}
+
+absl::Status Producer::SendTombstoneToPartition(const std::string& topic, int32_t partition,
+                                                std::string_view key) {
+  return Produce(topic, partition, key, nullptr, 0, 0);
+}
+
+absl::Status Producer::Produce(const std::string& topic, int32_t partition, std::string_view key,
+                               const char* value, size_t size, uint64_t tag) {
   while (true) {
     RdKafka::ErrorCode code = producer_->produce(
-        topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
+        topic, partition, RdKafka::Producer::RK_MSG_COPY,
         const_cast<char*>(value), size, key.empty() ? nullptr : key.data(), key.size(),
         /*timestamp=*/0, reinterpret_cast<void*>(static_cast<uintptr_t>(tag)));
     if (code == RdKafka::ERR_NO_ERROR) {
@@ -289,7 +299,31 @@ absl::Status Producer::last_client_error() const { return callbacks_->last(); }
 // ---------------------------------------------------------------------------------------
 // Consumer
 
-class Consumer::Callbacks : public ErrorRecorder {};
+// Takes and releases partitions for the group (eager protocol), telling the listener about
+// revocations before the partitions are released and about assignments after they are taken.
+class Consumer::Callbacks : public ErrorRecorder, public RdKafka::RebalanceCb {
+ public:
+  void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
+                    std::vector<RdKafka::TopicPartition*>& partitions) override {
+    std::vector<TopicPartitionOffset> list;
+    for (const RdKafka::TopicPartition* partition : partitions) {
+      list.push_back({partition->topic(), partition->partition(), partition->offset()});
+    }
+    if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
+      consumer->assign(partitions);
+      rebalances_.fetch_add(1);
+      if (listener_.on_assigned) listener_.on_assigned(list);
+    } else {
+      // Revocation (or an error, after which librdkafka expects everything released).
+      if (listener_.on_revoked) listener_.on_revoked(list);
+      consumer->unassign();
+      rebalances_.fetch_add(1);
+    }
+  }
+
+  RebalanceListener listener_;
+  std::atomic<uint64_t> rebalances_{0};
+};
 
 absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Create(const ConsumerOptions& options) {
   if (auto s = options.Validate(); !s.ok()) return s;
@@ -309,6 +343,11 @@ absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Create(const ConsumerOptions
   auto conf = BuildConf(options.client, settings,
                        static_cast<RdKafka::EventCb*>(consumer->callbacks_.get()));
   if (!conf.ok()) return conf.status();
+  if (auto s = SetCallback(conf->get(), "rebalance_cb",
+                           static_cast<RdKafka::RebalanceCb*>(consumer->callbacks_.get()));
+      !s.ok()) {
+    return s;
+  }
 
   std::string error;
   consumer->consumer_.reset(RdKafka::KafkaConsumer::create(conf->get(), error));
@@ -324,6 +363,12 @@ Consumer::~Consumer() {
   consumer_.reset();
   callbacks_.reset();
 }
+
+void Consumer::SetRebalanceListener(RebalanceListener listener) {
+  callbacks_->listener_ = std::move(listener);
+}
+
+uint64_t Consumer::rebalances() const { return callbacks_->rebalances_.load(); }
 
 absl::Status Consumer::Subscribe(const std::vector<std::string>& topics) {
   return KafkaErrorToStatus(consumer_->subscribe(topics),
@@ -402,6 +447,29 @@ int Consumer::AssignedPartitions() {
   int count = static_cast<int>(assigned.size());
   RdKafka::TopicPartition::destroy(assigned);
   return count;
+}
+
+std::map<std::pair<std::string, int32_t>, int64_t> Consumer::Lag() {
+  std::map<std::pair<std::string, int32_t>, int64_t> lag;
+  std::vector<RdKafka::TopicPartition*> assigned;
+  if (consumer_->assignment(assigned) != RdKafka::ERR_NO_ERROR) return lag;
+  if (consumer_->position(assigned) == RdKafka::ERR_NO_ERROR) {
+    for (RdKafka::TopicPartition* partition : assigned) {
+      int64_t low = -1, high = -1;
+      if (consumer_->get_watermark_offsets(partition->topic(), partition->partition(), &low,
+                                           &high) != RdKafka::ERR_NO_ERROR ||
+          high < 0) {
+        continue;
+      }
+      // Before the first fetch the position is unknown: everything from the low mark is due.
+      const int64_t position = partition->offset() >= 0 ? partition->offset() : low;
+      const bool at_end = at_end_[{partition->topic(), partition->partition()}];
+      lag[{partition->topic(), partition->partition()}] =
+          at_end ? 0 : std::max<int64_t>(0, high - position);
+    }
+  }
+  RdKafka::TopicPartition::destroy(assigned);
+  return lag;
 }
 
 absl::Status Consumer::Close() {
@@ -486,8 +554,18 @@ absl::Status EnsureTopics(const ClientOptions& client, const std::vector<TopicSp
 absl::Status ReadTopicToEnd(const ClientOptions& client, const std::string& topic,
                             const std::function<void(const ConsumedMessage&)>& on_record,
                             int timeout_ms) {
-  auto partitions = PartitionCount(client, topic, std::min(timeout_ms, 30000));
-  if (!partitions.ok()) return partitions.status();
+  auto count = PartitionCount(client, topic, std::min(timeout_ms, 30000));
+  if (!count.ok()) return count.status();
+  std::vector<int32_t> all;
+  for (int32_t p = 0; p < *count; ++p) all.push_back(p);
+  return ReadPartitionsToEnd(client, topic, all, on_record, timeout_ms);
+}
+
+absl::Status ReadPartitionsToEnd(const ClientOptions& client, const std::string& topic,
+                                 const std::vector<int32_t>& partitions,
+                                 const std::function<void(const ConsumedMessage&)>& on_record,
+                                 int timeout_ms) {
+  if (partitions.empty()) return absl::OkStatus();
   ConsumerOptions options;
   options.client = client;
   // A group id is mandatory for the KafkaConsumer, but nothing is subscribed or committed.
@@ -495,7 +573,7 @@ absl::Status ReadTopicToEnd(const ClientOptions& client, const std::string& topi
   auto consumer = Consumer::Create(options);
   if (!consumer.ok()) return consumer.status();
   std::vector<RdKafka::TopicPartition*> assignment;
-  for (int32_t p = 0; p < *partitions; ++p) {
+  for (int32_t p : partitions) {
     assignment.push_back(
         RdKafka::TopicPartition::create(topic, p, RdKafka::Topic::OFFSET_BEGINNING));
   }
@@ -503,9 +581,9 @@ absl::Status ReadTopicToEnd(const ClientOptions& client, const std::string& topi
       KafkaErrorToStatus((*consumer)->consumer_->assign(assignment), "assigning " + topic);
   RdKafka::TopicPartition::destroy(assignment);
   if (!status.ok()) return status;
-  int at_end = 0;
+  size_t at_end = 0;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (at_end < *partitions) {
+  while (at_end < partitions.size()) {
     if (std::chrono::steady_clock::now() > deadline) {
       return absl::DeadlineExceededError(
           absl::StrCat("reading ", topic, " to its end took longer than ", timeout_ms, " ms"));

@@ -95,6 +95,12 @@ class Producer {
   // Queues a tombstone (null value) for `key`: deletes the key from a compacted topic.
   absl::Status SendTombstone(const std::string& topic, std::string_view key, uint64_t tag = 0);
 
+  // The same to an explicit partition (co-partitioned state topics).
+  absl::Status SendToPartition(const std::string& topic, int32_t partition, std::string_view key,
+                               std::string_view value);
+  absl::Status SendTombstoneToPartition(const std::string& topic, int32_t partition,
+                                        std::string_view key);
+
   // Serves delivery reports for up to `timeout_ms`.
   void Poll(int timeout_ms);
 
@@ -128,8 +134,8 @@ class Producer {
   class Callbacks;
   Producer() = default;
   // `value` nullptr = a tombstone.
-  absl::Status Produce(const std::string& topic, std::string_view key, const char* value,
-                       size_t size, uint64_t tag);
+  absl::Status Produce(const std::string& topic, int32_t partition, std::string_view key,
+                       const char* value, size_t size, uint64_t tag);
 
   // Destruction order matters: the producer handle refers to the configuration's
   // callbacks, so callbacks_ is declared first and destroyed last.
@@ -169,16 +175,31 @@ struct ConsumerOptions {
   absl::Status Validate() const;
 };
 
+// Hooks run on the polling thread, inside Consumer::Poll, when the group moves partitions:
+// `on_revoked` before they are released (commit what is held for them now, as Kafka Streams
+// does), `on_assigned` after new ones are taken.
+struct RebalanceListener {
+  std::function<void(const std::vector<TopicPartitionOffset>&)> on_revoked;
+  std::function<void(const std::vector<TopicPartitionOffset>&)> on_assigned;
+};
+
 class Consumer {
  public:
   friend class Producer;
-  friend absl::Status ReadTopicToEnd(const ClientOptions&, const std::string&,
-                                     const std::function<void(const ConsumedMessage&)>&, int);
+  friend absl::Status ReadPartitionsToEnd(const ClientOptions&, const std::string&,
+                                          const std::vector<int32_t>&,
+                                          const std::function<void(const ConsumedMessage&)>&,
+                                          int);
   static absl::StatusOr<std::unique_ptr<Consumer>> Create(const ConsumerOptions& options);
   // Closes the consumer if Close() was not called (leaving the group cleanly).
   ~Consumer();
 
   absl::Status Subscribe(const std::vector<std::string>& topics);
+
+  // Set before Subscribe. The hooks may call this consumer's other methods except Poll.
+  void SetRebalanceListener(RebalanceListener listener);
+  // Assignments plus revocations so far (changes when the group moves partitions).
+  uint64_t rebalances() const;
 
   // Next record, or nullopt when `timeout_ms` passes without one. Partition ends are
   // tracked (see AllAssignedAtEnd) and not returned as records.
@@ -198,6 +219,12 @@ class Consumer {
 
   // Number of partitions currently assigned.
   int AssignedPartitions();
+
+  // Records behind the end of each assigned partition (high watermark - position), from
+  // the watermarks the client caches with every fetch: no broker round trip. A partition
+  // whose end was reached since its last record counts 0 (the high watermark of a
+  // transactional topic also counts commit markers). Unknown watermarks are left out.
+  std::map<std::pair<std::string, int32_t>, int64_t> Lag();
 
   // Leaves the group and commits nothing further. Must run before destruction so that the
   // group rebalances at once instead of after session.timeout.ms.
@@ -230,6 +257,12 @@ absl::Status EnsureTopics(const ClientOptions& client, const std::vector<TopicSp
 absl::Status ReadTopicToEnd(const ClientOptions& client, const std::string& topic,
                             const std::function<void(const ConsumedMessage&)>& on_record,
                             int timeout_ms = 60000);
+
+// The same for the given partitions only (a stateful task's share of a changelog).
+absl::Status ReadPartitionsToEnd(const ClientOptions& client, const std::string& topic,
+                                 const std::vector<int32_t>& partitions,
+                                 const std::function<void(const ConsumedMessage&)>& on_record,
+                                 int timeout_ms = 60000);
 
 // Partition count of `topic`, for tests and diagnostics.
 absl::StatusOr<int> PartitionCount(const ClientOptions& client, const std::string& topic,

@@ -14,7 +14,12 @@ absl::Status TopicsOptions::Validate() const {
         absl::StrCat("raw, enriched, dead-letter and changelog topics must differ (", raw, ", ",
                      enriched, ", ", dlq, ", ", dedup_changelog, ")"));
   }
-  if (raw_partitions < 1 || enriched_partitions < 1 || dlq_partitions < 1) {
+  if (!by_scope.empty() && (by_scope == raw || by_scope == enriched || by_scope == dlq ||
+                            by_scope == dedup_changelog)) {
+    return absl::InvalidArgumentError("the repartition topic must differ from the others");
+  }
+  if (raw_partitions < 1 || enriched_partitions < 1 || dlq_partitions < 1 ||
+      scope_partitions < 1) {
     return absl::InvalidArgumentError("partition counts must be >= 1");
   }
   if (replication_factor < 1) return absl::InvalidArgumentError("replication factor must be >= 1");
@@ -25,14 +30,20 @@ std::vector<TopicSpec> TopicsOptions::Specs() const {
   std::vector<TopicSpec> specs = {{raw, raw_partitions, replication_factor, {}},
                                   {enriched, enriched_partitions, replication_factor, {}},
                                   {dlq, dlq_partitions, replication_factor, {}}};
+  if (!by_scope.empty()) specs.push_back({by_scope, scope_partitions, replication_factor, {}});
   if (!dedup_changelog.empty()) {
-    specs.push_back({dedup_changelog, 1, replication_factor, {{"cleanup.policy", "compact"}}});
+    specs.push_back({dedup_changelog, by_scope.empty() ? 1 : scope_partitions,
+                     replication_factor, {{"cleanup.policy", "compact"}}});
   }
   return specs;
 }
 
 std::string TopicsOptions::DedupChangelogFor(const std::string& group) const {
   return dedup_changelog.empty() ? "newsflow." + group + ".dedup-changelog" : dedup_changelog;
+}
+
+std::string TopicsOptions::ByScopeFor(const std::string& group) const {
+  return by_scope.empty() ? "newsflow." + group + ".by-scope" : by_scope;
 }
 
 std::vector<TopicSpec> TopicsOptions::ProducerSpecs() const {

@@ -21,8 +21,16 @@ struct TopicsOptions {
   // index belongs to the group's position in the raw topic). Default empty =
   // "newsflow.<group>.dedup-changelog" (see DedupChangelogFor).
   std::string dedup_changelog;
-  // Partitions of the raw topic. Default 1: the foundation processor keeps one dedup state
-  // for all input, so verdicts follow the order of one partition (docs/ARCHITECTURE.md).
+  // Scale-out topology only: the repartition topic of PreparedArticle records keyed by
+  // dedup scope; its partitions are the dedup tasks, and the dedup changelog is
+  // co-partitioned with it. Default empty (single topology: no repartition topic).
+  std::string by_scope;
+  // Partitions of `by_scope` and of its changelog (the most dedup tasks that can run in
+  // parallel). Default 6.
+  int scope_partitions = 6;
+  // Partitions of the raw topic. Default 1: in the single topology one instance keeps one
+  // dedup index for all input, so verdicts follow the order of one partition; the scale-out
+  // topology wants more (docs/ARCHITECTURE.md).
   int raw_partitions = 1;
   // Partitions of the enriched topic. Default 3.
   int enriched_partitions = 3;
@@ -32,13 +40,16 @@ struct TopicsOptions {
   int replication_factor = 1;
 
   absl::Status Validate() const;
-  // Every topic: raw, enriched, dead-letter, and the dedup changelog (compacted, one
-  // partition) when its name is set.
+  // Every topic: raw, enriched, dead-letter, the repartition topic when set, and the dedup
+  // changelog (compacted; one partition, or scope_partitions with a repartition topic) when
+  // its name is set.
   std::vector<TopicSpec> Specs() const;
   // The topics a producer writes: raw and dead-letter.
   std::vector<TopicSpec> ProducerSpecs() const;
   // The changelog topic for consumer group `group`.
   std::string DedupChangelogFor(const std::string& group) const;
+  // The scale-out topology's repartition topic and changelog for consumer group `group`.
+  std::string ByScopeFor(const std::string& group) const;
 };
 
 }  // namespace newsflow::kafka

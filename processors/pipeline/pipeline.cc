@@ -103,8 +103,8 @@ v1::DeadLetter::Reason ReasonForStatus(const absl::Status& status) {
   }
 }
 
-PipelineOutcome Pipeline::Process(const v1::RawArticle& raw, const RecordOrigin& origin) {
-  PipelineOutcome outcome;
+PreparedOutcome Pipeline::Prepare(const v1::RawArticle& raw, const RecordOrigin& origin) {
+  PreparedOutcome outcome;
   const int64_t start_us = MonotonicMicros();
   absl::StatusOr<normalize::NormalizedArticle> normalized = normalizer_->Normalize(raw);
   const int64_t normalized_us = MonotonicMicros();
@@ -116,16 +116,17 @@ PipelineOutcome Pipeline::Process(const v1::RawArticle& raw, const RecordOrigin&
     return outcome;
   }
 
-  dedupe::DedupeInput dedupe_input;
-  dedupe_input.id = normalized->id;
-  dedupe_input.canonical_url = normalized->canonical_url;
-  dedupe_input.matching_text = normalized->matching_text;
+  v1::PreparedArticle& prepared = outcome.prepared;
+  // Articles are compared within their language: a translation is not a copy, and the
+  // language gives the scale-out topology independent dedup scopes.
+  prepared.set_scope(normalized->language.empty() ? "und" : normalized->language);
+  prepared.set_dedup_id(normalized->id);
+  prepared.set_canonical_url(normalized->canonical_url);
+  prepared.set_matching_text(normalized->matching_text);
   // Plain-text input: exactness is judged on all of it (see DedupeInput::exact_text).
   // Extracted HTML has no such "all": pages always differ in their markup.
-  if (!raw.body().empty()) dedupe_input.exact_text = normalize::MatchingForm(raw.body());
-  dedupe_input.event_time_ms = EventTimeMs(normalized->published_at_unix_ms, raw.ingested_at_ms());
-  dedupe::DedupeResult verdict = deduper_->Process(dedupe_input, &outcome.dedupe_changes);
-  const int64_t deduped_us = MonotonicMicros();
+  if (!raw.body().empty()) prepared.set_exact_text(normalize::MatchingForm(raw.body()));
+  prepared.set_event_time_ms(EventTimeMs(normalized->published_at_unix_ms, raw.ingested_at_ms()));
 
   tag::TagInput tag_input;
   tag_input.title = normalized->title;
@@ -135,14 +136,8 @@ PipelineOutcome Pipeline::Process(const v1::RawArticle& raw, const RecordOrigin&
   tag::TagResult tags = tagger_->Tag(tag_input);
   const int64_t tagged_us = MonotonicMicros();
 
-  v1::EnrichedArticle& out = outcome.article;
+  v1::EnrichedArticle& out = *prepared.mutable_article();
   FillNormalized(*normalized, &out);
-  v1::DedupVerdict* dedup = out.mutable_dedup();
-  dedup->set_status(ToProtoStatus(verdict.status));
-  dedup->set_cluster_id(verdict.cluster_id);
-  dedup->set_duplicate_of(verdict.duplicate_of);
-  dedup->set_similarity(verdict.similarity);
-  dedup->set_containment(verdict.containment);
   for (const tag::TopicTag& topic : tags.topics) {
     v1::Topic* t = out.add_topics();
     t->set_code(topic.code);
@@ -172,27 +167,89 @@ PipelineOutcome Pipeline::Process(const v1::RawArticle& raw, const RecordOrigin&
   provenance->set_input_partition(origin.partition);
   provenance->set_input_offset(origin.offset);
   provenance->set_ingested_at_ms(raw.ingested_at_ms());
-  provenance->set_processed_at_ms(NowUnixMillis());
   provenance->mutable_timings_us()->set_normalize(normalized_us - start_us);
-  provenance->mutable_timings_us()->set_dedupe(deduped_us - normalized_us);
-  provenance->mutable_timings_us()->set_tag(tagged_us - deduped_us);
+  provenance->mutable_timings_us()->set_tag(tagged_us - normalized_us);
   if (raw.has_producer()) *provenance->mutable_producer() = raw.producer();
   return outcome;
 }
+
+PipelineOutcome Pipeline::Finish(v1::PreparedArticle prepared, dedupe::Deduper& deduper) {
+  PipelineOutcome outcome;
+  const int64_t start_us = MonotonicMicros();
+  dedupe::DedupeInput input;
+  input.id = std::move(*prepared.mutable_dedup_id());
+  input.canonical_url = std::move(*prepared.mutable_canonical_url());
+  input.matching_text = std::move(*prepared.mutable_matching_text());
+  input.exact_text = std::move(*prepared.mutable_exact_text());
+  input.event_time_ms = prepared.event_time_ms();
+  dedupe::DedupeResult verdict = deduper.Process(input, &outcome.dedupe_changes);
+  const int64_t deduped_us = MonotonicMicros();
+
+  outcome.article = std::move(*prepared.mutable_article());
+  v1::DedupVerdict* dedup = outcome.article.mutable_dedup();
+  dedup->set_status(ToProtoStatus(verdict.status));
+  dedup->set_cluster_id(verdict.cluster_id);
+  dedup->set_duplicate_of(verdict.duplicate_of);
+  dedup->set_similarity(verdict.similarity);
+  dedup->set_containment(verdict.containment);
+  v1::Provenance* provenance = outcome.article.mutable_provenance();
+  provenance->mutable_timings_us()->set_dedupe(deduped_us - start_us);
+  provenance->set_processed_at_ms(NowUnixMillis());
+  return outcome;
+}
+
+std::unique_ptr<dedupe::Deduper> Pipeline::NewDeduper() const {
+  return std::make_unique<dedupe::Deduper>(options_.dedupe);
+}
+
+PipelineOutcome Pipeline::Process(const v1::RawArticle& raw, const RecordOrigin& origin) {
+  PreparedOutcome prepared = Prepare(raw, origin);
+  if (!prepared.status.ok()) {
+    PipelineOutcome outcome;
+    outcome.status = std::move(prepared.status);
+    outcome.dead_letter = std::move(prepared.dead_letter);
+    return outcome;
+  }
+  return Finish(std::move(prepared.prepared), *deduper_);
+}
+
+namespace {
+
+// A record value that is not a RawArticle: an UNDECODABLE dead letter with the bytes.
+v1::DeadLetter UndecodableRawArticle(const std::string& value, const std::string& key,
+                                     const RecordOrigin& origin, absl::Status* status) {
+  *status = absl::InvalidArgumentError(
+      absl::StrCat("record value (", value.size(), " bytes) is not a newsflow.v1.RawArticle"));
+  v1::DeadLetter letter = MakeDeadLetter(value, "decode", v1::DeadLetter::UNDECODABLE,
+                                         std::string(status->message()), origin);
+  letter.set_key(key);
+  return letter;
+}
+
+}  // namespace
 
 PipelineOutcome Pipeline::ProcessSerialized(const std::string& value, const std::string& key,
                                             const RecordOrigin& origin) {
   v1::RawArticle raw;
   if (!raw.ParseFromString(value)) {
     PipelineOutcome outcome;
-    outcome.status = absl::InvalidArgumentError(
-        absl::StrCat("record value (", value.size(), " bytes) is not a newsflow.v1.RawArticle"));
-    outcome.dead_letter = MakeDeadLetter(value, "decode", v1::DeadLetter::UNDECODABLE,
-                                         std::string(outcome.status.message()), origin);
-    outcome.dead_letter.set_key(key);
+    outcome.dead_letter = UndecodableRawArticle(value, key, origin, &outcome.status);
     return outcome;
   }
   PipelineOutcome outcome = Process(raw, origin);
+  if (!outcome.status.ok()) outcome.dead_letter.set_key(key);
+  return outcome;
+}
+
+PreparedOutcome Pipeline::PrepareSerialized(const std::string& value, const std::string& key,
+                                            const RecordOrigin& origin) {
+  v1::RawArticle raw;
+  if (!raw.ParseFromString(value)) {
+    PreparedOutcome outcome;
+    outcome.dead_letter = UndecodableRawArticle(value, key, origin, &outcome.status);
+    return outcome;
+  }
+  PreparedOutcome outcome = Prepare(raw, origin);
   if (!outcome.status.ok()) outcome.dead_letter.set_key(key);
   return outcome;
 }

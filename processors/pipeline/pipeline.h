@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "newsflow/v1/article.pb.h"
+#include "newsflow/v1/state.pb.h"
 #include "proto/dead_letter.h"
 #include "processors/dedupe/dedupe.h"
 #include "processors/normalize/normalize.h"
@@ -37,6 +38,14 @@ struct PipelineOutcome {
   dedupe::DedupeChanges dedupe_changes;
 };
 
+// Result of the stateless part of a record (scale-out topology): either `prepared` (status
+// OK) or `dead_letter`.
+struct PreparedOutcome {
+  absl::Status status;
+  v1::PreparedArticle prepared;
+  v1::DeadLetter dead_letter;
+};
+
 class Pipeline {
  public:
   static absl::StatusOr<std::unique_ptr<Pipeline>> Create(const PipelineOptions& options);
@@ -48,6 +57,16 @@ class Pipeline {
   // value becomes an UNDECODABLE dead letter carrying the original bytes.
   PipelineOutcome ProcessSerialized(const std::string& value, const std::string& key,
                                     const RecordOrigin& origin);
+
+  // The two halves of Process for the scale-out topology: Prepare runs the stateless
+  // stages (normalize, tag) and carries what dedupe needs plus the dedup scope; Finish
+  // dedupes with the index of the task that owns that scope. Process = Finish(Prepare()).
+  PreparedOutcome Prepare(const v1::RawArticle& raw, const RecordOrigin& origin);
+  PreparedOutcome PrepareSerialized(const std::string& value, const std::string& key,
+                                    const RecordOrigin& origin);
+  PipelineOutcome Finish(v1::PreparedArticle prepared, dedupe::Deduper& deduper);
+  // A new, empty dedup index with this pipeline's options (one per scale-out task).
+  std::unique_ptr<dedupe::Deduper> NewDeduper() const;
 
   dedupe::DedupeStats dedupe_stats() const { return deduper_->stats(); }
 

@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 
 namespace newsflow::service {
 namespace {
@@ -60,14 +61,15 @@ dedupe::IndexedArticle FromProto(const v1::DedupEntry& proto) {
 }
 
 absl::Status RestoreDedupState(const kafka::ClientOptions& client, const std::string& topic,
+                               const std::vector<int32_t>& changelog_partitions,
                                const std::map<int32_t, int64_t>& committed,
-                               pipeline::Pipeline* pipeline, std::ostream& log) {
+                               dedupe::Deduper* deduper, observability::Logger& log) {
   // Latest value per key; a tombstone deletes (the topic may not be compacted yet).
   std::map<uint64_t, v1::DedupEntry> entries;
   std::optional<v1::DedupMeta> meta;
   absl::Status decode_error;
   uint64_t records = 0;
-  absl::Status read = kafka::ReadTopicToEnd(client, topic, [&](const kafka::ConsumedMessage& m) {
+  auto on_record = [&](const kafka::ConsumedMessage& m) {
     ++records;
     if (m.key == kDedupMetaKey) {
       v1::DedupMeta parsed;
@@ -92,7 +94,9 @@ absl::Status RestoreDedupState(const kafka::ClientOptions& client, const std::st
       return;
     }
     entries[sequence] = std::move(entry);
-  });
+  };
+  absl::Status read =
+      kafka::ReadPartitionsToEnd(client, topic, changelog_partitions, on_record);
   if (!read.ok()) return read;
   if (!decode_error.ok()) return decode_error;
 
@@ -125,13 +129,13 @@ absl::Status RestoreDedupState(const kafka::ClientOptions& client, const std::st
     if (meta_committed) point.next_sequence = std::max(point.next_sequence, meta->next_sequence());
   }
   const size_t count = restored.size();
-  if (auto s = pipeline->RestoreDedupe(std::move(restored), point); !s.ok()) return s;
-  log << "process: restored dedup index from " << topic << ": " << count << " article(s) from "
-      << records << " record(s)";
-  if (entries.size() > count) {
-    log << "; dropped " << entries.size() - count << " made by records not yet committed";
-  }
-  log << "\n";
+  if (auto s = deduper->Restore(std::move(restored), point); !s.ok()) return s;
+  const uint64_t dropped = entries.size() - count;
+  log.Info("process", absl::StrCat("restored dedup index from ", topic),
+           {{"partitions", absl::StrJoin(changelog_partitions, ",")},
+            {"articles", static_cast<uint64_t>(count)},
+            {"records", records},
+            {"dropped_uncommitted", dropped}});
   return absl::OkStatus();
 }
 

@@ -5,14 +5,14 @@
 
 #include <cstdint>
 #include <map>
-#include <ostream>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "kafka/client.h"
+#include "observability/log.h"
 #include "newsflow/v1/state.pb.h"
 #include "processors/dedupe/dedupe.h"
-#include "processors/pipeline/pipeline.h"
 
 namespace newsflow::service {
 
@@ -24,12 +24,14 @@ v1::DedupEntry ToProto(const dedupe::IndexedArticle& entry, int32_t input_partit
                        int64_t input_offset);
 dedupe::IndexedArticle FromProto(const v1::DedupEntry& entry);
 
-// Rebuilds `pipeline`'s dedup index from `topic`. `committed` maps each input partition to
-// its committed offset (-1: none): entries made by records at or after it are dropped,
-// since those records will be processed again. Logs what it restored.
+// Rebuilds `deduper` (empty) from partitions `changelog_partitions` of the changelog
+// `topic`. `committed` maps each input partition to its committed offset (-1: none):
+// entries made by records at or after it are dropped, since those records will be
+// processed again. Logs what it restored.
 absl::Status RestoreDedupState(const kafka::ClientOptions& client, const std::string& topic,
+                               const std::vector<int32_t>& changelog_partitions,
                                const std::map<int32_t, int64_t>& committed,
-                               pipeline::Pipeline* pipeline, std::ostream& log);
+                               dedupe::Deduper* deduper, observability::Logger& log);
 
 }  // namespace newsflow::service
 

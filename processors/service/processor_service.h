@@ -8,12 +8,13 @@
 
 #include <atomic>
 #include <cstdint>
-#include <ostream>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "kafka/client.h"
 #include "kafka/topics.h"
+#include "observability/http_server.h"
+#include "observability/log.h"
 #include "processors/pipeline/pipeline.h"
 
 namespace newsflow::service {
@@ -23,6 +24,16 @@ enum class Guarantee {
   kAtLeastOnce,  // commit after acknowledgement; a crash may repeat a batch's outputs
 };
 
+enum class Topology {
+  // One dedup index for the whole input, in the instance that owns the raw topic's
+  // partition (raw has 1 partition; further instances are hot standbys).
+  kSingle,
+  // Stateless stage (normalize, tag) on every raw partition, then a repartition topic keyed
+  // by dedup scope, then one dedup task per repartition partition with its own index,
+  // restored from a co-partitioned changelog when assigned (docs/ARCHITECTURE.md).
+  kScaleOut,
+};
+
 struct ProcessorOptions {
   kafka::ConsumerOptions consumer;
   kafka::ProducerOptions producer;
@@ -30,6 +41,8 @@ struct ProcessorOptions {
   pipeline::PipelineOptions pipeline;
   // Processing guarantee. Default kExactlyOnce.
   Guarantee guarantee = Guarantee::kExactlyOnce;
+  // Topology. Default kSingle.
+  Topology topology = Topology::kSingle;
   // transactional.id for exactly-once; empty = "newsflow-<group>-<host>-<pid>" (unique per
   // process; zombie instances are fenced through the consumer group, KIP-447). Default empty.
   std::string transactional_id;
@@ -53,6 +66,13 @@ struct ProcessorOptions {
   uint64_t max_records = 0;
   // Seconds between progress lines; 0 = none. Default 10.
   int progress_interval_s = 10;
+  // Serve /healthz, /readyz and /metrics over HTTP (`http`: address, port, liveness
+  // timeout). Default off (several instances on one host would need distinct ports).
+  bool serve_http = false;
+  observability::HealthServerOptions http;
+  // /readyz reports ready once partitions are assigned and the consumer lag is at most
+  // this many records. Default 1000.
+  int64_t ready_max_lag = 1000;
 
   absl::Status Validate() const;
 };
@@ -68,10 +88,13 @@ struct ProcessReport {
 };
 
 // Runs until `stop` becomes true, the idle exit triggers, or an error the loop cannot
-// recover from (outputs not acknowledged, commit failed): then the uncommitted batch is
-// left for the next run to reprocess, and the error is returned.
+// recover from: then the uncommitted batch is left for the next run to reprocess, and the
+// error is returned. A service (exit_when_idle_ms 0) rides out broker outages and aborted
+// transactions by starting a new session with backoff. Events go to `log` (no line per
+// article at info level); metrics to /metrics when `serve_http`.
 absl::StatusOr<ProcessReport> RunProcessor(const ProcessorOptions& options,
-                                           const std::atomic<bool>& stop, std::ostream& log);
+                                           const std::atomic<bool>& stop,
+                                           observability::Logger& log);
 
 }  // namespace newsflow::service
 
