@@ -19,7 +19,10 @@ constexpr char kKafkaKey[] = "kafka";
 constexpr char kEnvPrefix[] = "NEWSFLOW_";
 // NEWSFLOW_* variables that are not options.
 const std::set<std::string>& NonOptionVariables() {
-  static const auto* names = new std::set<std::string>{"NEWSFLOW_CONFIG", "NEWSFLOW_SHARED_DATA"};
+  static const auto* names = new std::set<std::string>{
+      "NEWSFLOW_CONFIG",      "NEWSFLOW_SHARED_DATA", "NEWSFLOW_BUILD_DIR",
+      "NEWSFLOW_BIN",         "NEWSFLOW_SOURCE_DIR",  "NEWSFLOW_TEST_BROKERS",
+      "NEWSFLOW_PROCESS_ARGS"};
   return *names;
 }
 
@@ -300,38 +303,47 @@ bool IsSecretName(const std::string& name) {
   return false;
 }
 
-void PrintEffectiveConfig(const CLI::App& command, const ConfigOrigins& origins,
-                          std::ostream& out) {
+std::vector<EffectiveSetting> EffectiveConfig(const CLI::App& command,
+                                              const ConfigOrigins& origins) {
+  std::vector<EffectiveSetting> settings;
   std::map<std::string, std::string> kafka_properties;
-  if (const CLI::Option* kafka = FindOption(command, kKafkaKey)) {
-    for (const std::string& entry : kafka->results()) {
-      const size_t equals = entry.find('=');
-      if (equals == std::string::npos) continue;
-      kafka_properties[entry.substr(0, equals)] = entry.substr(equals + 1);
-    }
-  }
-  out << command.get_name() << ": effective configuration (secrets masked):\n";
   for (const CLI::Option* option : command.get_options()) {
     if (option->get_lnames().empty()) continue;
     const std::string key = option->get_lnames().front();
-    if (key == "help" || key == kKafkaKey || key == "config" || key == "print-config") continue;
-    std::string value;
-    std::string origin = "default";
-    if (option->count() > 0) {
-      value = absl::StrJoin(option->results(), ",");
-      auto it = origins.by_key.find(key);
-      origin = it != origins.by_key.end() ? it->second : "flag";
-    } else {
-      value = option->get_default_str();
-      if (IsFlag(*option)) value = "false";
+    if (key == kKafkaKey) {
+      for (const std::string& entry : option->results()) {
+        const size_t equals = entry.find('=');
+        if (equals == std::string::npos) continue;
+        kafka_properties[entry.substr(0, equals)] = entry.substr(equals + 1);
+      }
+      continue;
     }
-    if (IsSecretName(key) && !value.empty()) value = "****";
-    out << "  " << key << " = " << (value.empty() ? "\"\"" : value) << "  (" << origin << ")\n";
+    if (key == "help" || key == "config" || key == "print-config") continue;
+    EffectiveSetting setting{key, "", "default"};
+    if (option->count() > 0) {
+      setting.value = absl::StrJoin(option->results(), ",");
+      auto it = origins.by_key.find(key);
+      setting.origin = it != origins.by_key.end() ? it->second : "flag";
+    } else {
+      setting.value = IsFlag(*option) ? "false" : option->get_default_str();
+    }
+    if (IsSecretName(key) && !setting.value.empty()) setting.value = "****";
+    settings.push_back(std::move(setting));
   }
   for (const auto& [name, value] : kafka_properties) {
     auto it = origins.by_kafka_property.find(name);
-    out << "  kafka." << name << " = " << (IsSecretName(name) ? "****" : value) << "  ("
-        << (it != origins.by_kafka_property.end() ? it->second : "flag") << ")\n";
+    settings.push_back({absl::StrCat("kafka.", name), IsSecretName(name) ? "****" : value,
+                        it != origins.by_kafka_property.end() ? it->second : "flag"});
+  }
+  return settings;
+}
+
+void PrintEffectiveConfig(const CLI::App& command, const ConfigOrigins& origins,
+                          std::ostream& out) {
+  out << command.get_name() << ": effective configuration (secrets masked):\n";
+  for (const EffectiveSetting& setting : EffectiveConfig(command, origins)) {
+    out << "  " << setting.key << " = " << (setting.value.empty() ? "\"\"" : setting.value)
+        << "  (" << setting.origin << ")\n";
   }
 }
 

@@ -477,6 +477,7 @@ absl::Status Session::ProcessRecord(const kafka::ConsumedMessage& message) {
   }
   ++batch_.records;
   ++report_.consumed;
+  if (report_.first_record_ms == 0) report_.first_record_ms = NowUnixMillis();
   BatchTally& tally = batch_.tally;
   RecordOrigin origin;
   origin.topic = message.topic;
@@ -640,6 +641,7 @@ absl::Status Session::CommitBatch() {
   report_.near_duplicates += tally.near;
   report_.exact_duplicates += tally.exact;
   ++report_.batches_committed;
+  report_.last_commit_ms = committed_ms;
   if (tally.dead_lettered > 0) {
     std::vector<std::string> reasons;
     for (const auto& [reason, count] : tally.dead_letter_reasons) {
@@ -848,6 +850,14 @@ absl::StatusOr<ProcessReport> RunProcessor(const ProcessorOptions& options,
                         " (unique ", report.unique, ", near duplicates ", report.near_duplicates,
                         ", exact duplicates ", report.exact_duplicates, "), dead-lettered ",
                         report.dead_lettered));
+  if (report.last_commit_ms > report.first_record_ms && report.first_record_ms > 0) {
+    const double seconds = (report.last_commit_ms - report.first_record_ms) / 1000.0;
+    log.Info("process", "throughput from the first record to the last commit",
+             {{"seconds", seconds},
+              {"articles", report.enriched + report.dead_lettered},
+              {"articles_per_s",
+               static_cast<int64_t>((report.enriched + report.dead_lettered) / seconds)}});
+  }
   if (!result.ok()) return result;
   return report;
 }

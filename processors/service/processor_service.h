@@ -85,6 +85,10 @@ struct ProcessReport {
   uint64_t unique = 0;
   uint64_t exact_duplicates = 0;
   uint64_t near_duplicates = 0;
+  // Wall time from the first record consumed to the last batch committed, Unix epoch ms
+  // (0 when nothing was processed): the sustained rate excludes start-up and idle waiting.
+  int64_t first_record_ms = 0;
+  int64_t last_commit_ms = 0;
 };
 
 // Runs until `stop` becomes true, the idle exit triggers, or an error the loop cannot
