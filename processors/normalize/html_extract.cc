@@ -341,6 +341,15 @@ class Extractor {
     EmitLeads(content, body);
     Emit(content, 0);
     FlushAnonymous();
+    // When the link rules leave no paragraph (a link blog whose posts are links, a page of
+    // teasers), the links are the text: emit again without them.
+    if (!HasParagraph()) {
+      blocks_.clear();
+      keep_links_ = true;
+      EmitLeads(content, body);
+      Emit(content, 0);
+      FlushAnonymous();
+    }
     Finish(out);
   }
 
@@ -808,7 +817,7 @@ class Extractor {
     const GumboElement& e = node->v.element;
     const NodeInfo* info = Info(node);
     bool has_block = info != nullptr && info->has_block;
-    if (node != content_ && has_block && LinkDense(*info)) {
+    if (node != content_ && has_block && !keep_links_ && LinkDense(*info)) {
       FlushAnonymous();
       return;
     }
@@ -988,7 +997,7 @@ class Extractor {
 
   void PushBlock(Block::Kind kind, std::string text, int32_t chars, int32_t link) {
     if (text.empty()) return;
-    if (kind != Block::Kind::kCaption && chars > 0 && link * 2 > chars) {
+    if (kind != Block::Kind::kCaption && chars > 0 && link * 2 > chars && !keep_links_) {
       return;  // mostly links: navigation, related stories
     }
     Block block;
@@ -1002,6 +1011,13 @@ class Extractor {
     Collector c{&pending, false};
     c.Element(this, node, 0);
     return pending.builder.Finish();
+  }
+
+  bool HasParagraph() const {
+    for (const Block& b : blocks_) {
+      if (b.kind == Block::Kind::kParagraph && !b.text.empty()) return true;
+    }
+    return false;
   }
 
   // -- result -------------------------------------------------------------------------------
@@ -1089,6 +1105,7 @@ class Extractor {
   const GumboNode* first_h1_ = nullptr;
   const GumboNode* content_ = nullptr;
   int link_depth_ = 0;  // <a> elements around the node being emitted
+  bool keep_links_ = false;  // second pass: link-dense blocks stay
   std::vector<const GumboNode*> semantic_;  // article / main / article-body candidates
 };
 

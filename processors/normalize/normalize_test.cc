@@ -933,6 +933,15 @@ TEST(Extraction, CutsClosingSectionWithCapitalisedUmlautLabel) {
   EXPECT_THAT(a.Body(), Not(HasSubstr("Another story about the budget")));
 }
 
+TEST(Extraction, KeepsLinksWhenThePageIsMadeOfThem) {
+  NormalizedArticle a = MustNormalize(HtmlArticle(
+      "<article><h1>Reading list</h1><div class=\"entry\"><p><a href=\"/1\">Press subsidies: "
+      "a study doubts the support from the state</a></p><p><a href=\"/2\">Why the new data "
+      "law changes little for readers</a></p><p><a href=\"/3\">Three questions about the "
+      "budget vote</a></p></div></article>"));
+  EXPECT_THAT(a.Body(), HasSubstr("Press subsidies"));
+}
+
 TEST(Extraction, DropsCommentsBelowAnArticle) {
   NormalizedArticle a = MustNormalize(HtmlArticle(
       "<article><p>" + std::string(kLongEnglish) + "</p><p>" + kLongEnglish + "</p></article>"
