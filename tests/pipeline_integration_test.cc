@@ -7,6 +7,7 @@
 #include <thread>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -368,6 +369,80 @@ TEST_F(BrokerTest, ProcessorRidesOutABrokerRestartAndLosesNothing) {
   for (const auto& [id, copies] : verdicts) {
     EXPECT_EQ(copies.size(), 1u) << id << " appears " << copies.size() << " times (read_committed)";
   }
+}
+
+// The clusters of a run (the ids each holds): unlike single verdicts, they do not depend
+// on which copy of a story happened to be processed first.
+std::set<std::set<std::string>> Clusters(const std::map<std::string, Verdict>& verdicts) {
+  std::map<std::string, std::set<std::string>> by_cluster;
+  for (const auto& [id, verdict] : verdicts) {
+    by_cluster[verdict.status == "UNIQUE" ? id : verdict.cluster_id].insert(id);
+  }
+  std::set<std::set<std::string>> clusters;
+  for (auto& [cluster, ids] : by_cluster) clusters.insert(std::move(ids));
+  return clusters;
+}
+
+uint64_t ConsumedCount(const std::string& log) {
+  const size_t at = log.rfind("done: consumed ");
+  return at == std::string::npos ? 0 : std::stoull(log.substr(at + 15));
+}
+
+TEST_F(BrokerTest, ScaleOutInstancesJoiningAndLeavingKeepOneRecordPerArticleAndItsCluster) {
+  TempDir dir;
+  const std::string input = dir.Write("stream.jsonl", DuplicateRichStream());
+  // A window longer than the stream's dates: clusters then do not depend on arrival order,
+  // which several instances reading six raw partitions do not preserve.
+  const std::string window = " --dedup-window-hours 100000";
+  const std::map<std::string, Verdict> expected = BatchVerdicts(input + window);
+  const size_t total = expected.size();
+  CommandResult created = RunNewsflow(absl::StrCat("topics ", TopicFlags(), " --raw-partitions 6"));
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  // The stream arrives in two halves, the second once the group has grown.
+  const std::string stream = testing::ReadFile(input);
+  size_t middle = 0;
+  for (size_t lines = 0; lines < total / 2; ++lines) middle = stream.find('\n', middle) + 1;
+  ASSERT_EQ(RunNewsflow(absl::StrCat("produce ", TopicFlags(), " ",
+                                     dir.Write("first.jsonl", stream.substr(0, middle))))
+                .exit_code,
+            0);
+
+  // Small batches make the run long enough for the group to change under it.
+  const std::string process = absl::StrCat("process ", TopicFlags(), " --group ", group_,
+                                           " --topology scale-out --batch-size 2 "
+                                           "--progress-interval 0",
+                                           window);
+  BackgroundProcess first(process), second(process);
+  ReadTopic(brokers_, enriched_, total / 4, 120000, 0);
+  BackgroundProcess third(process);  // joins mid-stream
+  for (int waited = 0; waited < 60000 && third.Log().find("dedup tasks assigned") == std::string::npos;
+       waited += 100) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(RunNewsflow(absl::StrCat("produce ", TopicFlags(), " ",
+                                     dir.Write("second.jsonl", stream.substr(middle))))
+                .exit_code,
+            0);
+  ReadTopic(brokers_, enriched_, total * 2 / 3, 120000, 0);
+  EXPECT_EQ(second.Terminate(60000), 0) << second.Log();  // leaves mid-stream
+  const std::map<std::string, std::vector<Verdict>> verdicts =
+      TopicVerdicts(WaitForEnriched(total));
+  EXPECT_EQ(first.Terminate(60000), 0) << first.Log();
+  EXPECT_EQ(third.Terminate(60000), 0) << third.Log();
+
+  // Exactly one committed record per article, and the same clusters as one process alone.
+  std::map<std::string, Verdict> actual;
+  for (const auto& [id, copies] : verdicts) {
+    EXPECT_EQ(copies.size(), 1u) << id << " appears " << copies.size() << " times (read_committed)";
+    actual[id] = copies.front();
+  }
+  EXPECT_EQ(actual.size(), total);
+  EXPECT_EQ(Clusters(actual), Clusters(expected));
+  EXPECT_GT(total - Clusters(expected).size(), 10u);  // there were copies to find
+  // The work was shared: the instance that joined took part, and so did one that stayed.
+  EXPECT_GT(ConsumedCount(third.Log()), 0u) << third.Log();
+  EXPECT_GT(ConsumedCount(first.Log()) + ConsumedCount(second.Log()), 0u);
+  EXPECT_THAT(third.Log(), HasSubstr("dedup tasks assigned"));
 }
 
 TEST(Producer, ExitsNonZeroWithCountWhenBrokerIsUnreachable) {
