@@ -28,6 +28,7 @@
 #include "processors/tag/topic_model.h"
 #include "processors/service/processor_service.h"
 #include "producers/article_reader.h"
+#include "producers/latency_summary.h"
 #include "producers/publisher.h"
 #include "proto/dead_letter.h"
 
@@ -180,6 +181,11 @@ struct ProduceCommand {
         ->capture_default_str();
     app->add_option("--progress-interval", options.progress_interval_s,
                     "Seconds between progress lines on stderr (0 = none)")
+        ->capture_default_str();
+    app->add_option("--rate", options.rate_per_s,
+                    "Articles per second, evenly spaced, each stamped (ingested_at_ms) as it "
+                    "is sent; 0 = as fast as possible")
+        ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
     app->add_flag("--no-create-topics", no_create_topics,
                   "Do not create missing topics (they must exist)");
@@ -482,6 +488,8 @@ struct ConsumeCommand {
   std::string group;
   int idle_ms = 2000;
   bool follow = false;
+  bool latency = false;
+  std::vector<int64_t> latencies_ms;
 
   void Register(CLI::App* parent) {
     CLI::App* app = parent->add_subcommand(
@@ -503,6 +511,9 @@ struct ConsumeCommand {
                     "Stop once at the end of every partition and idle this long")
         ->capture_default_str();
     app->add_flag("--follow,-f", follow, "Keep waiting for new records until interrupted");
+    app->add_flag("--latency", latency,
+                  "Print no records; at the end, end-to-end latency percentiles (receive time "
+                  "minus the producer's send time, ingested_at_ms) of the enriched records");
     command = app;
   }
 
@@ -534,7 +545,9 @@ struct ConsumeCommand {
       } else if (polled->has_value()) {
         last_ms = now;
         ++count;
-        if (!Print((**polled).value)) exit = kExitRejectedInput;
+        if (!(latency ? Measure((**polled).value, now) : Print((**polled).value))) {
+          exit = kExitRejectedInput;
+        }
         continue;
       }
       if (follow) continue;
@@ -548,7 +561,20 @@ struct ConsumeCommand {
     }
     (void)(*consumer)->Close();
     std::cerr << "newsflow consume: " << count << " record(s) from " << topic << "\n";
+    if (latency) {
+      std::cout << producers::FormatLatencySummary(producers::SummarizeLatencies(latencies_ms))
+                << std::endl;
+    }
     return exit;
+  }
+
+  bool Measure(const std::string& value, int64_t received_ms) {
+    v1::EnrichedArticle article;
+    if (!article.ParseFromString(value)) return Print(value);  // reports the bad record
+    if (article.provenance().ingested_at_ms() > 0) {
+      latencies_ms.push_back(received_ms - article.provenance().ingested_at_ms());
+    }
+    return true;
   }
 
   bool Print(const std::string& value) {

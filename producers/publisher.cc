@@ -1,10 +1,13 @@
 #include "producers/publisher.h"
 
 #include <algorithm>
+#include <cmath>
+#include <optional>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
+#include "producers/send_pacer.h"
 #include "proto/dead_letter.h"
 
 namespace newsflow::producers {
@@ -22,6 +25,9 @@ absl::Status PublishOptions::Validate() const {
   if (auto s = reader.Validate(); !s.ok()) return s;
   if (progress_interval_s < 0) return absl::InvalidArgumentError("progress interval must be >= 0");
   if (final_flush_timeout_ms < 0) return absl::InvalidArgumentError("flush timeout must be >= 0");
+  if (!std::isfinite(rate_per_s) || rate_per_s < 0) {
+    return absl::InvalidArgumentError("rate must be >= 0 articles per second (0 = unlimited)");
+  }
   return absl::OkStatus();
 }
 
@@ -84,9 +90,13 @@ absl::StatusOr<PublishReport> PublishArticles(const std::vector<std::string>& pa
     (*producer)->Poll(0);
   };
 
+  std::optional<SendPacer> pacer;
+  if (options.rate_per_s > 0) pacer.emplace(options.rate_per_s);
   ArticleReader reader(
       options.reader,
       [&](v1::RawArticle&& article) {
+        if (pacer.has_value() && !pacer->Wait(stop, [&] { (*producer)->Poll(0); })) return;
+        article.set_ingested_at_ms(NowUnixMillis());
         const std::string key = ArticleKey(article);
         ++report.sent;
         send(options.topics.raw, key, article.SerializeAsString(), (++sequence) << 1, article.id());

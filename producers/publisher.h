@@ -26,6 +26,10 @@ struct PublishOptions {
   bool create_topics = true;
   // Publish bad input records to the dead-letter topic. Default true.
   bool dead_letter_bad_input = true;
+  // Articles per second, sent evenly spaced on an absolute schedule (send_pacer.h): an
+  // article that falls behind is sent at once rather than pushing every later one back.
+  // 0 = as fast as the producer accepts them. Default 0.
+  double rate_per_s = 0;
   // Seconds between progress lines on the log stream; 0 = none. Default 5.
   int progress_interval_s = 5;
   // How long to wait at the end for outstanding acknowledgements. Default: the delivery
@@ -51,7 +55,10 @@ struct PublishReport {
 // Publishes every article found in `paths` ("-" = stdin). Returns an error only when
 // publishing could not start (bad options, broker unreachable while creating topics);
 // per-record outcomes are in the report. `stop` ends reading early (records already
-// handed over are still flushed and counted).
+// handed over are still flushed and counted; with a rate, the article waiting for its turn
+// is not sent). Each article's `ingested_at_ms` is stamped right before it is handed to the
+// producer, after any wait for its turn, so that end-to-end latency (latency_summary.h)
+// starts when the article enters Kafka, not when it was read.
 absl::StatusOr<PublishReport> PublishArticles(const std::vector<std::string>& paths,
                                               const PublishOptions& options,
                                               const std::atomic<bool>& stop, std::ostream& log);
