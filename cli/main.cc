@@ -268,6 +268,10 @@ struct ProcessCommand {
     app->add_option("--offset-reset", options.consumer.auto_offset_reset,
                     "Where a new group starts: earliest or latest")
         ->capture_default_str();
+    app->add_option("--prepare-threads", options.prepare_threads,
+                    "Worker threads decoding, normalizing and tagging raw records ahead of "
+                    "the thread that dedupes, produces and commits (0 = none)")
+        ->capture_default_str();
     app->add_option("--batch-size", options.batch_size,
                     "Records per batch (offsets are committed per batch)")
         ->capture_default_str();

@@ -3,7 +3,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
+#include <future>
+#include <mutex>
 #include <cstdlib>
 #include <functional>
 #include <map>
@@ -52,6 +56,9 @@ absl::Status ProcessorOptions::Validate() const {
   if (exit_when_idle_ms < 0) return absl::InvalidArgumentError("exit_when_idle_ms must be >= 0");
   if (progress_interval_s < 0) return absl::InvalidArgumentError("progress interval must be >= 0");
   if (ready_max_lag < 0) return absl::InvalidArgumentError("ready_max_lag must be >= 0");
+  if (prepare_threads < 0 || prepare_threads > 64) {
+    return absl::InvalidArgumentError("prepare_threads must be between 0 and 64");
+  }
   if (serve_http) {
     if (auto s = http.Validate(); !s.ok()) return s;
   }
@@ -226,6 +233,83 @@ struct Batch {
   absl::Status first_failure;
 };
 
+// Runs the stateless stage (decode, normalize, tag) of raw records on worker threads, ahead
+// of the polling thread, which keeps the input order and does dedupe, sending and
+// committing. Each worker has its own pipeline (stages are not shared between threads).
+class PrepareWorkers {
+ public:
+  static absl::StatusOr<std::unique_ptr<PrepareWorkers>> Create(
+      const pipeline::PipelineOptions& options, int threads) {
+    std::unique_ptr<PrepareWorkers> workers(new PrepareWorkers());
+    for (int i = 0; i < threads; ++i) {
+      auto pipeline = pipeline::Pipeline::Create(options);
+      if (!pipeline.ok()) return pipeline.status();
+      workers->pipelines_.push_back(std::move(*pipeline));
+    }
+    for (int i = 0; i < threads; ++i) {
+      workers->threads_.emplace_back([w = workers.get(), i] { w->Work(*w->pipelines_[i]); });
+    }
+    return workers;
+  }
+
+  // Joins the threads; jobs still queued are dropped (their futures report broken promises,
+  // which nobody waits for once the session is over).
+  ~PrepareWorkers() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+      queue_.clear();
+    }
+    ready_.notify_all();
+    for (std::thread& thread : threads_) thread.join();
+  }
+
+  std::future<pipeline::PreparedOutcome> Submit(std::shared_ptr<const kafka::ConsumedMessage> message,
+                                                RecordOrigin origin) {
+    auto promise = std::make_shared<std::promise<pipeline::PreparedOutcome>>();
+    std::future<pipeline::PreparedOutcome> future = promise->get_future();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      queue_.push_back([message = std::move(message), origin = std::move(origin),
+                        promise](pipeline::Pipeline& pipeline) {
+        promise->set_value(pipeline.PrepareSerialized(message->value, message->key, origin));
+      });
+    }
+    ready_.notify_one();
+    return future;
+  }
+
+ private:
+  PrepareWorkers() = default;
+
+  void Work(pipeline::Pipeline& pipeline) {
+    while (true) {
+      std::function<void(pipeline::Pipeline&)> job;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        if (stopping_) return;
+        job = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      job(pipeline);
+    }
+  }
+
+  std::vector<std::unique_ptr<pipeline::Pipeline>> pipelines_;
+  std::mutex mu_;
+  std::condition_variable ready_;
+  std::deque<std::function<void(pipeline::Pipeline&)>> queue_;  // guarded by mu_
+  bool stopping_ = false;                                        // guarded by mu_
+  std::vector<std::thread> threads_;  // last: joined before the rest is destroyed
+};
+
+// A record polled ahead of processing, its stateless stage perhaps under way on a worker.
+struct PendingRecord {
+  std::shared_ptr<const kafka::ConsumedMessage> message;
+  std::optional<std::future<pipeline::PreparedOutcome>> prepared;
+};
+
 // One connection's worth of processing: clients and pipeline are made, and batches run
 // until `stop`, the idle exit, or an error. Dedup indexes are restored from the changelog
 // when their input is (re)assigned. Everything uncommitted is discarded with the session,
@@ -249,7 +333,11 @@ class Session {
 
  private:
   absl::Status Start();
-  absl::Status ProcessRecord(const kafka::ConsumedMessage& message);
+  absl::Status ProcessRecord(const kafka::ConsumedMessage& message,
+                             std::optional<pipeline::PreparedOutcome> prepared_raw);
+  // Polls into the window of records ahead of processing (handing raw ones to the
+  // workers), waiting up to `timeout_ms` only when the window is empty.
+  void FillWindow(int timeout_ms);
   absl::StatusOr<DedupTask*> TaskFor(int32_t input_partition);
   absl::Status VerifyOrRestore(DedupTask& task, int32_t input_partition);
   void Send(const std::string& topic, std::string_view key, const std::string& value);
@@ -279,6 +367,11 @@ class Session {
   std::unique_ptr<kafka::Consumer> consumer_;
   int raw_partitions_ = 1;
   absl::Status rebalance_error_;  // a commit on revocation failed: end the session
+  // Records polled but not yet processed; dropped when partitions are revoked (the
+  // consumer fetches them again from the committed offsets).
+  std::deque<PendingRecord> window_;
+  bool discard_window_ = false;
+  std::unique_ptr<PrepareWorkers> workers_;  // after window_: its jobs finish or drop first
   int64_t last_poll_error_ms_ = 0;
   dedupe::DedupeStats last_stats_;
 };
@@ -317,6 +410,11 @@ absl::Status Session::Start() {
   auto consumer = kafka::Consumer::Create(options_.consumer);
   if (!consumer.ok()) return consumer.status();
   consumer_ = std::move(*consumer);
+  if (options_.prepare_threads > 0) {
+    auto workers = PrepareWorkers::Create(options_.pipeline, options_.prepare_threads);
+    if (!workers.ok()) return workers.status();
+    workers_ = std::move(*workers);
+  }
   absl::Status counted = RetryWhileStarting([&]() -> absl::Status {
     readiness_.Heartbeat();
     auto partitions = kafka::PartitionCount(options_.consumer.client, topics_.raw);
@@ -362,6 +460,7 @@ void Session::OnRevoked() {
     if (!committed.ok()) rebalance_error_ = committed;
   }
   for (auto& [partition, task] : tasks_) task->verified = false;
+  discard_window_ = true;
 }
 
 void Session::OnAssigned(const std::vector<kafka::TopicPartitionOffset>& assigned) {
@@ -470,7 +569,8 @@ void Session::SendChangelog(const DedupTask& task, const pipeline::PipelineOutco
   }
 }
 
-absl::Status Session::ProcessRecord(const kafka::ConsumedMessage& message) {
+absl::Status Session::ProcessRecord(const kafka::ConsumedMessage& message,
+                                    std::optional<pipeline::PreparedOutcome> prepared_raw) {
   if (exactly_once_ && !batch_.in_transaction) {
     if (absl::Status s = producer_->BeginTransaction(); !s.ok()) return s;
     batch_.in_transaction = true;
@@ -494,7 +594,8 @@ absl::Status Session::ProcessRecord(const kafka::ConsumedMessage& message) {
   if (message.topic == topics_.raw) {
     metrics_.consumed->Increment();
     pipeline::PreparedOutcome outcome =
-        pipeline_->PrepareSerialized(message.value, message.key, origin);
+        prepared_raw.has_value() ? std::move(*prepared_raw)
+                                 : pipeline_->PrepareSerialized(message.value, message.key, origin);
     if (outcome.status.ok()) {
       const v1::Provenance& provenance = outcome.prepared.article().provenance();
       metrics_.normalize_seconds->Observe(provenance.timings_us().normalize() * 1e-6);
@@ -690,6 +791,38 @@ void Session::UpdateReadiness(int64_t now) {
   }
 }
 
+void Session::FillWindow(int timeout_ms) {
+  // Enough records ahead to keep every worker busy while this thread dedupes, sends and
+  // commits; few enough that a rebalance throws little work away.
+  const size_t capacity = workers_ == nullptr ? 1 : 64 * static_cast<size_t>(options_.prepare_threads);
+  while (window_.size() < capacity) {
+    auto polled = consumer_->Poll(window_.empty() ? timeout_ms : 0);
+    if (discard_window_) {  // partitions were revoked inside Poll
+      window_.clear();
+      discard_window_ = false;
+    }
+    if (!rebalance_error_.ok()) return;
+    if (!polled.ok()) {
+      // Transient consumer errors (broker restarting) are retried by librdkafka itself.
+      last_poll_error_ms_ = NowUnixMillis();
+      log_.Warn("process", "kafka consumer", {{"error", polled.status()}});
+      readiness_.Set(false, absl::StrCat("kafka: ", polled.status().message()), log_);
+      return;
+    }
+    if (!polled->has_value()) return;
+    PendingRecord pending;
+    pending.message = std::make_shared<const kafka::ConsumedMessage>(std::move(**polled));
+    if (workers_ != nullptr && pending.message->topic == topics_.raw) {
+      RecordOrigin origin;
+      origin.topic = pending.message->topic;
+      origin.partition = pending.message->partition;
+      origin.offset = pending.message->offset;
+      pending.prepared = workers_->Submit(pending.message, std::move(origin));
+    }
+    window_.push_back(std::move(pending));
+  }
+}
+
 absl::Status Session::Run() {
   absl::Status result = Start();
   const int64_t started_ms = NowUnixMillis();
@@ -704,20 +837,17 @@ absl::Status Session::Run() {
     while (batch_.records < options_.batch_size && !stop_.load() && result.ok()) {
       const int64_t remaining = batch_deadline - NowUnixMillis();
       if (remaining <= 0) break;
-      auto polled = consumer_->Poll(static_cast<int>(remaining));
+      FillWindow(static_cast<int>(remaining));
       if (!rebalance_error_.ok()) {
         result = rebalance_error_;
         break;
       }
-      if (!polled.ok()) {
-        // Transient consumer errors (broker restarting) are retried by librdkafka itself.
-        last_poll_error_ms_ = NowUnixMillis();
-        log_.Warn("process", "kafka consumer", {{"error", polled.status()}});
-        readiness_.Set(false, absl::StrCat("kafka: ", polled.status().message()), log_);
-        continue;
-      }
-      if (!polled->has_value()) continue;
-      result = ProcessRecord(**polled);
+      if (window_.empty()) continue;
+      PendingRecord next = std::move(window_.front());
+      window_.pop_front();
+      std::optional<pipeline::PreparedOutcome> prepared;
+      if (next.prepared.has_value()) prepared = next.prepared->get();
+      result = ProcessRecord(*next.message, std::move(prepared));
       if (options_.max_records > 0 && report_.consumed >= options_.max_records) break;
     }
     if (!result.ok()) break;
@@ -747,7 +877,8 @@ absl::Status Session::Run() {
       consumed_at_last_progress = report_.consumed;
     }
     if (options_.exit_when_idle_ms > 0) {
-      if (consumer_->AllAssignedAtEnd() && now - last_record_ms >= options_.exit_when_idle_ms) {
+      if (window_.empty() && consumer_->AllAssignedAtEnd() &&
+          now - last_record_ms >= options_.exit_when_idle_ms) {
         break;
       }
       if (consumer_->AssignedPartitions() == 0 && report_.consumed == 0 &&

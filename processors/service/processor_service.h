@@ -48,6 +48,10 @@ struct ProcessorOptions {
   std::string transactional_id;
   // Create missing topics at start. Default true.
   bool create_topics = true;
+  // Worker threads running the stateless stages (decode, normalize, tag) of raw records
+  // ahead of the polling thread, which keeps the order and runs dedupe, produce and commit;
+  // 0 = everything on the polling thread. Default 1 (two cores: this and the broker's I/O).
+  int prepare_threads = 1;
   // Records per batch; offsets are committed once per batch. Default 500.
   int batch_size = 500;
   // A batch is closed after this long even if not full. Default 100 ms.
