@@ -123,5 +123,65 @@ TEST(Producer, ReportsRecordsAsFailedWhenBrokerStaysDown) {
   EXPECT_THAT(reports[1].status, StatusIs(absl::StatusCode::kUnavailable));
 }
 
+// A consumer on the producer's mock cluster.
+ConsumerOptions MockConsumerOptions(Producer& producer, const std::string& group) {
+  ConsumerOptions options;
+  options.client.brokers = rd_kafka_mock_cluster_bootstraps(MockCluster(producer));
+  options.group_id = group;
+  return options;
+}
+
+TEST(Producer, SendsToTheRequestedPartitionAndReadsBackOnlyThosePartitions) {
+  auto producer = Producer::Create(MockClusterOptions());
+  ASSERT_THAT(producer, IsOk());
+  ASSERT_EQ(rd_kafka_mock_topic_create(MockCluster(**producer), "changelog", 3, 1),
+            RD_KAFKA_RESP_ERR_NO_ERROR);
+  ASSERT_THAT((*producer)->SendToPartition("changelog", 2, "entry:1", "two"), IsOk());
+  ASSERT_THAT((*producer)->SendToPartition("changelog", 0, "entry:1", "zero"), IsOk());
+  ASSERT_THAT((*producer)->SendTombstoneToPartition("changelog", 2, "entry:0"), IsOk());
+  ASSERT_THAT((*producer)->Flush(10000), IsOk());
+  ClientOptions client = MockConsumerOptions(**producer, "reader").client;
+  std::vector<ConsumedMessage> read;
+  ASSERT_THAT(ReadPartitionsToEnd(client, "changelog", {2},
+                                  [&](const ConsumedMessage& m) { read.push_back(m); }, 20000),
+              IsOk());
+  ASSERT_EQ(read.size(), 2u);
+  EXPECT_EQ(read[0].partition, 2);
+  EXPECT_EQ(read[0].value, "two");
+  EXPECT_TRUE(read[1].null_value);
+}
+
+TEST(Consumer, TellsTheListenerAboutAssignmentAndRevocationAndReportsNoLagAtTheEnd) {
+  auto producer = Producer::Create(MockClusterOptions());
+  ASSERT_THAT(producer, IsOk());
+  ASSERT_EQ(rd_kafka_mock_topic_create(MockCluster(**producer), "news.raw", 1, 1),
+            RD_KAFKA_RESP_ERR_NO_ERROR);
+  for (int i = 0; i < 3; ++i) ASSERT_THAT((*producer)->Send("news.raw", "k", "v"), IsOk());
+  ASSERT_THAT((*producer)->Flush(10000), IsOk());
+
+  auto consumer = Consumer::Create(MockConsumerOptions(**producer, "listener-test"));
+  ASSERT_THAT(consumer, IsOk());
+  std::vector<TopicPartitionOffset> assigned, revoked;
+  RebalanceListener listener;
+  listener.on_assigned = [&](const std::vector<TopicPartitionOffset>& p) { assigned = p; };
+  listener.on_revoked = [&](const std::vector<TopicPartitionOffset>& p) { revoked = p; };
+  (*consumer)->SetRebalanceListener(listener);
+  ASSERT_THAT((*consumer)->Subscribe({"news.raw"}), IsOk());
+  int records = 0;
+  for (int i = 0; i < 300 && !(records == 3 && (*consumer)->AllAssignedAtEnd()); ++i) {
+    auto polled = (*consumer)->Poll(100);
+    if (polled.ok() && polled->has_value()) ++records;
+  }
+  EXPECT_EQ(records, 3);
+  ASSERT_EQ(assigned.size(), 1u);
+  EXPECT_EQ(assigned[0].topic, "news.raw");
+  EXPECT_GE((*consumer)->rebalances(), 1u);
+  auto lag = (*consumer)->Lag();
+  ASSERT_EQ(lag.size(), 1u);
+  EXPECT_EQ(lag.begin()->second, 0);
+  EXPECT_THAT((*consumer)->Close(), IsOk());
+  ASSERT_EQ(revoked.size(), 1u);  // leaving the group revokes, before the partitions go
+}
+
 }  // namespace
 }  // namespace newsflow::kafka
