@@ -32,7 +32,9 @@ struct HtmlExtraction {
 //  * root: the <article>, <main>, [itemprop=articleBody] or article-body-classed element
 //    holding most of the paragraph text, else the element reached by descending from
 //    <body> into the child that holds >= 70% of its parent's paragraph text;
-//  * blocks with more than half of their text in links are dropped.
+//  * blocks with more than half of their text in links (text inside <a> counts as link
+//    text whatever its tags) are dropped, and so are containers of 3+ links with >= 60% of
+//    their text in links; when that leaves no paragraph, the links are kept.
 HtmlExtraction ExtractHtml(std::string_view bytes, std::string_view declared_charset);
 
 // Same for text that is already UTF-8 (an HTML fragment in RawArticle.body).
