@@ -12,6 +12,9 @@
 #include <string>
 #include <vector>
 
+#include <httplib.h>
+#include <unistd.h>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -369,6 +372,40 @@ TEST_F(BrokerTest, ProcessorRidesOutABrokerRestartAndLosesNothing) {
   for (const auto& [id, copies] : verdicts) {
     EXPECT_EQ(copies.size(), 1u) << id << " appears " << copies.size() << " times (read_committed)";
   }
+}
+
+// GET http://127.0.0.1:<port><path>; status -1 when nothing answers.
+std::pair<int, std::string> HttpGet(int port, const std::string& path) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_connection_timeout(2);
+  auto response = client.Get(path.c_str());
+  if (!response) return {-1, ""};
+  return {response->status, response->body};
+}
+
+TEST_F(BrokerTest, ServesReadinessHealthAndMetricsWhileProcessing) {
+  // A port unlikely to be taken; the processor fails at start, naming it, if it is.
+  const int port = 20000 + static_cast<int>(getpid() % 20000);
+  BackgroundProcess processor(absl::StrCat("process ", TopicFlags(), " --group ", group_,
+                                           " --progress-interval 0 --http-port ", port));
+  ASSERT_EQ(RunNewsflow(absl::StrCat("produce ", TopicFlags(), " ", SeedPath())).exit_code, 0);
+  ASSERT_EQ(WaitForEnriched(1).size(), 1u) << processor.Log();
+  std::pair<int, std::string> ready{-1, ""};
+  for (int waited = 0; waited < 30000 && ready.first != 200; waited += 200) {
+    ready = HttpGet(port, "/readyz");
+    if (ready.first != 200) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_EQ(ready.first, 200) << ready.second << processor.Log();
+  EXPECT_EQ(HttpGet(port, "/healthz").first, 200);
+  const auto [status, metrics] = HttpGet(port, "/metrics");
+  EXPECT_EQ(status, 200);
+  EXPECT_THAT(metrics, HasSubstr("newsflow_ready 1"));
+  EXPECT_THAT(metrics, HasSubstr("newsflow_records_consumed_total{topic=\"" + raw_ + "\"} 1"));
+  EXPECT_THAT(metrics, HasSubstr("newsflow_records_committed_total{topic=\"" + enriched_ + "\"} 1"));
+  EXPECT_THAT(metrics, HasSubstr("newsflow_dedup_verdicts_total{verdict=\"unique\"} 1"));
+  EXPECT_THAT(metrics, HasSubstr("newsflow_transactions_total{outcome=\"committed\"}"));
+  EXPECT_THAT(metrics, HasSubstr("newsflow_end_to_end_latency_seconds_count 1"));
+  EXPECT_EQ(processor.Terminate(30000), 0) << processor.Log();
 }
 
 // The clusters of a run (the ids each holds): unlike single verdicts, they do not depend
