@@ -494,6 +494,8 @@ struct ConsumeCommand {
   bool follow = false;
   bool latency = false;
   std::vector<int64_t> latencies_ms;
+  int64_t latency_since_ms = 0;  // records sent before the consumer started are not measured
+  uint64_t latency_skipped = 0;
 
   void Register(CLI::App* parent) {
     CLI::App* app = parent->add_subcommand(
@@ -517,7 +519,8 @@ struct ConsumeCommand {
     app->add_flag("--follow,-f", follow, "Keep waiting for new records until interrupted");
     app->add_flag("--latency", latency,
                   "Print no records; at the end, end-to-end latency percentiles (receive time "
-                  "minus the producer's send time, ingested_at_ms) of the enriched records");
+                  "minus the producer's send time, ingested_at_ms) of the enriched records "
+                  "sent after this consumer started");
     command = app;
   }
 
@@ -539,6 +542,7 @@ struct ConsumeCommand {
     if (auto s = (*consumer)->Subscribe({topic}); !s.ok()) return Fail(s, "consume");
     int64_t last_ms = NowUnixMillis();
     const int64_t started_ms = last_ms;
+    latency_since_ms = started_ms;
     uint64_t count = 0;
     int exit = kExitOk;
     while (!g_stop.load()) {
@@ -566,6 +570,10 @@ struct ConsumeCommand {
     (void)(*consumer)->Close();
     std::cerr << "newsflow consume: " << count << " record(s) from " << topic << "\n";
     if (latency) {
+      if (latency_skipped > 0) {
+        std::cerr << "newsflow consume: " << latency_skipped
+                  << " record(s) sent before the consumer started not measured\n";
+      }
       std::cout << producers::FormatLatencySummary(producers::SummarizeLatencies(latencies_ms))
                 << std::endl;
     }
@@ -575,8 +583,11 @@ struct ConsumeCommand {
   bool Measure(const std::string& value, int64_t received_ms) {
     v1::EnrichedArticle article;
     if (!article.ParseFromString(value)) return Print(value);  // reports the bad record
-    if (article.provenance().ingested_at_ms() > 0) {
-      latencies_ms.push_back(received_ms - article.provenance().ingested_at_ms());
+    const int64_t sent_ms = article.provenance().ingested_at_ms();
+    if (sent_ms < latency_since_ms) {
+      ++latency_skipped;
+    } else {
+      latencies_ms.push_back(received_ms - sent_ms);
     }
     return true;
   }
