@@ -41,7 +41,7 @@ struct DedupeOptions {
   // Default 7 days.
   int64_t window_ms = 7LL * 24 * 3600 * 1000;
   // At most this many articles are indexed; the oldest-inserted is evicted first.
-  // Default 1,000,000.
+  // Default 1,000,000; at most 100,000,000 (and max_articles * (bands + 2) < 2^32).
   size_t max_articles = 1'000'000;
 
   absl::Status Validate() const;
@@ -75,9 +75,9 @@ struct DedupeStats {
   uint64_t evicted_by_cap = 0;
 };
 
-// One MinHash value. 16-bit values would halve the signature's memory, but measured with
-// `newsflow-eval dedup` (three seeds) they cost about one point of precision on edited
-// copies (0.975-0.978 vs 0.979-0.992), so values stay 32-bit.
+// One MinHash value. Band keys are computed from full 32-bit values, and the changelog and
+// Restore carry them in full; the index itself keeps only the low 12 bits of each for
+// verification (8 or 10 bits changed verdicts measurably, 12 did not; dedupe.cc).
 using SignatureValue = uint32_t;
 
 // One indexed article, as the service persists it in its changelog (see
@@ -129,27 +129,41 @@ class Deduper {
   std::vector<SignatureValue> Signature(std::string_view matching_text, int* shingle_count) const;
 
  private:
-  using Entry = IndexedArticle;
+  // Compact storage (docs/PERFORMANCE.md, "Dedup"): entries live in a ring of fixed-size
+  // chunks (8-bit signature values for verification, 32-bit checks of the text and URL
+  // hashes, ids in a per-chunk byte arena); the LSH buckets and the exact-text / URL lookups
+  // are one posting index (dedupe.cc) whose postings are 3 or 4 bytes.
+  struct Chunk;
+  class PostingIndex;
 
   uint64_t BandKey(const std::vector<SignatureValue>& signature, int band) const;
-  void Insert(Entry entry, DedupeChanges* changes);
+  // Appends an entry with sequence next_sequence_; `signature` has full-width values;
+  // `band_keys` are its BandKeys, or null to compute them.
+  void Insert(std::string_view id, std::string_view cluster_id, int64_t event_time_ms,
+              int32_t shingle_count, const std::vector<SignatureValue>& signature,
+              const uint64_t* band_keys, uint64_t text_hash, std::string_view canonical_url);
   void EvictFront(bool by_cap, DedupeChanges* changes);
   void EvictExpired(int64_t newest_event_time_ms, DedupeChanges* changes);
+  void Clear();
+
+  Chunk& ChunkFor(uint64_t sequence) const;
+  size_t size() const { return static_cast<size_t>(next_sequence_ - front_sequence_); }
 
   DedupeOptions options_;
   int rows_per_band_;
 
   uint64_t next_sequence_ = 0;
+  uint64_t front_sequence_ = 0;  // oldest indexed; indexed = [front_sequence_, next_sequence_)
   int64_t newest_event_time_ms_ = 0;
-  std::deque<Entry> entries_;  // insertion order; front is evicted first
-  // Exact-text and canonical-URL lookups: value is the sequence of the first article.
-  absl::flat_hash_map<uint64_t, uint64_t> by_text_hash_;
-  absl::flat_hash_map<std::string, uint64_t> by_url_;
-  // LSH buckets: band key -> sequences of articles in that bucket.
-  absl::flat_hash_map<uint64_t, std::vector<uint64_t>> buckets_;
+  uint64_t ring_mask_ = 0;  // ring capacity - 1 (a power of two > max_articles)
+  std::vector<std::unique_ptr<Chunk>> chunks_;
+  std::unique_ptr<PostingIndex> index_;
   DedupeStats stats_;
 
-  const Entry* Find(uint64_t sequence) const;
+ public:
+  ~Deduper();
+  Deduper(Deduper&&) noexcept;
+  Deduper& operator=(Deduper&&) noexcept;
 };
 
 }  // namespace newsflow::dedupe

@@ -196,6 +196,28 @@ TEST(Dedupe, EvictsArticlesOlderThanTheWindow) {
             DedupStatus::kUnique);
 }
 
+// Event times are stored compactly (offsets within a chunk of entries); articles weeks apart
+// still keep their exact times, so the window evicts exactly what it should.
+TEST(Dedupe, SlowStreamKeepsExactEventTimes) {
+  constexpr int64_t kDay = 24LL * 3600 * 1000;
+  DedupeOptions options;
+  options.window_ms = 100 * kDay;
+  Deduper deduper{options};
+  const int64_t start = 1'700'000'000'000;
+  deduper.Process(Article("a", Join(StoryParagraphs()), start));
+  deduper.Process(Article("b", "first unrelated text about football results in the league", start + 30 * kDay));
+  deduper.Process(Article("c", "second unrelated text about rain and wind over the coast", start + 60 * kDay));
+  EXPECT_EQ(deduper.Process(Article("a2", Join(StoryParagraphs()) + " updated", start + 99 * kDay)).status,
+            DedupStatus::kNearDuplicate);
+  EXPECT_EQ(deduper.stats().evicted_by_window, 0u);
+  deduper.Process(Article("d", "third unrelated text about a cat show in the town hall",
+                          start + 100 * kDay + 1));
+  EXPECT_EQ(deduper.stats().evicted_by_window, 1u);  // a only; b is 70 days old
+  deduper.Process(Article("e", "fourth unrelated text about late trains on the coast line",
+                          start + 130 * kDay + 1));
+  EXPECT_EQ(deduper.stats().evicted_by_window, 2u);
+}
+
 TEST(Dedupe, EvictsOldestWhenTheCapIsReached) {
   DedupeOptions options;
   options.max_articles = 2;
@@ -294,6 +316,94 @@ TEST(Dedupe, RestoredIndexGivesTheSameVerdictsAsAnUninterruptedRun) {
   }
 }
 
+// Random "words" (unique per seed), as a stand-in for unrelated articles.
+std::string RandomText(std::mt19937& random, int words) {
+  std::string text;
+  for (int i = 0; i < words; ++i) {
+    if (!text.empty()) text.push_back(' ');
+    text += "w" + std::to_string(random() % 20000);
+  }
+  return text;
+}
+
+// A long stream through a small index: the posting index is rebuilt every 64 articles and
+// the entry ring (2,048 slots here) wraps around several times. Copies of articles still in
+// the index are found (by text, by URL, near); copies of evicted ones are not.
+TEST(Dedupe, FindsCopiesAcrossIndexRebuildsAndRingReuse) {
+  DedupeOptions options;
+  options.max_articles = 100;
+  Deduper deduper{options};
+  std::mt19937 random(5);
+  std::vector<std::string> texts;
+  int near = 0, exact = 0, url = 0, evicted_found = 0;
+  for (int i = 0; i < 6000; ++i) {
+    texts.push_back(RandomText(random, 80));
+    DedupeInput input = Article("u" + std::to_string(i), texts.back(), 1000 + i);
+    input.canonical_url = "https://example.com/" + std::to_string(i);
+    ASSERT_EQ(deduper.Process(input).status, DedupStatus::kUnique) << i;
+    if (i >= 150 && i % 7 == 0) {
+      // A trimmed copy of an article 40 back: in the index.
+      const std::string& original = texts[i - 40];
+      DedupeResult r = deduper.Process(
+          Article("c" + std::to_string(i), original.substr(0, original.size() * 3 / 4), 1000 + i));
+      near += r.status == DedupStatus::kNearDuplicate && r.cluster_id == "u" + std::to_string(i - 40);
+      // The same text 60 back, and the same URL 30 back: exact.
+      exact += deduper.Process(Article("e" + std::to_string(i), texts[i - 60], 1000 + i)).status ==
+               DedupStatus::kExactDuplicate;
+      DedupeInput moved = Article("m" + std::to_string(i), RandomText(random, 80), 1000 + i);
+      moved.canonical_url = "https://example.com/" + std::to_string(i - 30);
+      url += deduper.Process(moved).status == DedupStatus::kExactDuplicate;
+      // An article 140 back has been evicted by the cap: a copy of it is new again.
+      evicted_found += deduper.Process(Article("x" + std::to_string(i), texts[i - 140], 1000 + i))
+                           .status != DedupStatus::kUnique;
+    }
+  }
+  const int rounds = (6000 - 150 + 6) / 7;
+  EXPECT_EQ(near, rounds);
+  EXPECT_EQ(exact, rounds);
+  EXPECT_EQ(url, rounds);
+  EXPECT_EQ(evicted_found, 0);
+  EXPECT_EQ(deduper.stats().indexed_articles, 100u);
+}
+
+TEST(Dedupe, RestoreAfterManyIndexRebuildsGivesTheSameVerdicts) {
+  DedupeOptions options;
+  options.max_articles = 100;
+  std::mt19937 random(9);
+  std::vector<DedupeInput> stream;
+  std::vector<std::string> texts;
+  for (int i = 0; i < 900; ++i) {
+    // Every third article copies (trimmed) one of the last 120.
+    if (i % 3 == 2 && texts.size() > 10) {
+      const std::string& original = texts[texts.size() - 1 - random() % std::min<size_t>(120, texts.size())];
+      stream.push_back(Article("c" + std::to_string(i), original.substr(0, original.size() * 2 / 3), 1000 + i));
+    } else {
+      texts.push_back(RandomText(random, 60));
+      stream.push_back(Article("u" + std::to_string(i), texts.back(), 1000 + i));
+    }
+  }
+  Deduper uninterrupted{options};
+  std::vector<DedupeResult> expected;
+  for (const DedupeInput& input : stream) expected.push_back(uninterrupted.Process(input));
+  for (size_t restart_at : {63u, 64u, 65u, 400u, 777u}) {
+    Deduper before{options};
+    Changelog changelog;
+    for (size_t i = 0; i < restart_at; ++i) {
+      DedupeChanges changes;
+      before.Process(stream[i], &changes);
+      changelog.Apply(changes);
+    }
+    Deduper after{options};
+    ASSERT_TRUE(after.Restore(changelog.Entries(), before.restore_point()).ok());
+    for (size_t i = restart_at; i < stream.size(); ++i) {
+      DedupeResult result = after.Process(stream[i]);
+      ASSERT_EQ(result.status, expected[i].status) << "restart at " << restart_at << ", article " << i;
+      ASSERT_EQ(result.duplicate_of, expected[i].duplicate_of) << "restart at " << restart_at;
+      ASSERT_EQ(result.cluster_id, expected[i].cluster_id) << "restart at " << restart_at;
+    }
+  }
+}
+
 TEST(Dedupe, RestoreRejectsStateWrittenWithAnotherSignatureLength) {
   Deduper deduper{DedupeOptions{}};
   IndexedArticle entry;
@@ -307,6 +417,14 @@ TEST(DedupeOptions, RejectsSignatureNotDivisibleIntoBands) {
   options.bands = 32;
   EXPECT_FALSE(options.Validate().ok());
   EXPECT_TRUE(DedupeOptions{}.Validate().ok());
+}
+
+TEST(DedupeOptions, RejectsCapAboveOneHundredMillion) {
+  DedupeOptions options;
+  options.max_articles = 100'000'001;
+  EXPECT_FALSE(options.Validate().ok());
+  options.max_articles = 100'000'000;
+  EXPECT_TRUE(options.Validate().ok());
 }
 
 }  // namespace
