@@ -324,11 +324,12 @@ class Extractor {
     if (body == nullptr) body = root;
     DecideDrops(body, /*by_name=*/true);
     NodeInfo kept = Recount(body, 0, false, false);
-    // When class names left next to no text (under 250 characters, or a tenth of the
-    // page's), they named the content itself: a forum
-    // thread made of "comment" blocks, a shop page inside a <form>. Then only the page
-    // furniture tags (nav, header, footer, aside) and hidden elements go.
-    if (total_good_ >= 500 && (kept.good < 250 || kept.good * 10 < total_good_)) {
+    // When class names left next to no text (under 100 characters, or a tenth of the
+    // page's), they named the content itself: a forum thread made of "comment" blocks, a
+    // shop page inside a <form>. Then only the page furniture tags (nav, header, footer,
+    // aside) and hidden elements go. (At 250 characters, short blog posts lost to their
+    // comment form.)
+    if (total_good_ >= 500 && (kept.good < 100 || kept.good * 10 < total_good_)) {
       for (auto& [node, info] : info_) {
         if (!(info.flags & kHidden)) info.flags &= static_cast<uint16_t>(~kDropped);
       }

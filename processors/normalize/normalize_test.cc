@@ -874,6 +874,22 @@ TEST(Extraction, DropsCommentThreadOutweighingTheArticle) {
   EXPECT_EQ(a.paragraphs.size(), 4u);
 }
 
+TEST(Extraction, KeepsShortPostAboveALongerCommentForm) {
+  std::string form = "<div id=\"respond\" class=\"comment-respond\"><form class=\"comment-form\">";
+  for (int i = 0; i < 3; ++i) {
+    form += "<p>Enter your details below or click an icon to log in, your address is never "
+            "published and is only used for replies.</p>";
+  }
+  form += "<textarea></textarea></form></div>";
+  NormalizedArticle a = MustNormalize(HtmlArticle(
+      "<div id=\"content\"><div class=\"post\"><p>I know I am drunk and should not say "
+      "this.</p><p>Then do not say it.</p><p>Okay. A short post, a dialogue of three lines "
+      "and no more than that.</p></div>" + form + "</div><aside><p>" + kLongEnglish +
+      "</p><p>Archive, categories and the blogroll of this site.</p></aside>"));
+  EXPECT_THAT(a.Body(), HasSubstr("I know I am drunk"));
+  EXPECT_THAT(a.Body(), Not(HasSubstr("Enter your details")));
+}
+
 TEST(Extraction, KeepsForumPostsWhenThePageIsMadeOfThem) {
   std::string posts;
   for (int i = 0; i < 4; ++i) {
