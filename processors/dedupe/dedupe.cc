@@ -3,6 +3,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <limits>
 
@@ -457,7 +458,12 @@ void Deduper::Clear() {
 }
 
 std::vector<SignatureValue> Deduper::Signature(std::string_view matching_text,
-                                         int* shingle_count) const {
+                                               int* shingle_count) const {
+  return Signature(matching_text, shingle_count, nullptr);
+}
+
+std::vector<SignatureValue> Deduper::Signature(std::string_view matching_text, int* shingle_count,
+                                               std::vector<uint32_t>* stored_values) const {
   std::vector<uint64_t> units;
   units.reserve(matching_text.size() / 5 + 1);
   UnitHashes(matching_text, &units);
@@ -487,10 +493,14 @@ std::vector<SignatureValue> Deduper::Signature(std::string_view matching_text,
   constexpr uint64_t kDensifySalt = 0x6e657773666c6f77ULL;  // "newsflow"
   const uint64_t bins = static_cast<uint64_t>(options_.num_hashes);
   std::vector<SignatureValue> signature(options_.num_hashes, kEmpty);
+  if (stored_values != nullptr) stored_values->clear();
   for (uint64_t s : shingles) {
     const uint64_t bin = ((s >> 32) * bins) >> 32;
     const SignatureValue value = static_cast<SignatureValue>(s % kEmpty);  // never kEmpty
     signature[bin] = std::min(signature[bin], value);
+    if (stored_values != nullptr) {
+      stored_values->push_back(static_cast<uint32_t>(bin << kStoredValueBits | (value & 0xfff)));
+    }
   }
   // Densification: an empty bin borrows the value of the next non-empty bin to its right,
   // salted by the distance, so short texts still get comparable signatures.
@@ -575,7 +585,13 @@ DedupeResult Deduper::Process(const DedupeInput& input, DedupeChanges* changes) 
   }
 
   int shingle_count = 0;
-  std::vector<SignatureValue> signature = Signature(input.matching_text, &shingle_count);
+  std::vector<uint32_t> shingle_values;
+  std::vector<SignatureValue> signature = Signature(input.matching_text, &shingle_count, &shingle_values);
+  // Every (bin, stored value) of this article's shingles, to tell which of an earlier
+  // article's minimum values are shingles of this one.
+  const size_t bitmap_words = (static_cast<size_t>(options_.num_hashes) << kStoredValueBits) / 64 + 1;
+  if (shingle_bitmap_.size() != bitmap_words) shingle_bitmap_.assign(bitmap_words, 0);
+  for (uint32_t v : shingle_values) shingle_bitmap_[v >> 6] |= uint64_t{1} << (v & 63);
   const int num_hashes = options_.num_hashes;
   const size_t signature_bytes = PackedSignatureBytes(num_hashes);
   std::vector<uint8_t> packed(signature_bytes);
@@ -609,7 +625,27 @@ DedupeResult Deduper::Process(const DedupeInput& input, DedupeChanges* changes) 
       const int candidate_shingles = chunk.shingle_count[slot];
       const int smaller = std::min(shingle_count, candidate_shingles);
       float containment = 0;
-      if (smaller > 0) {
+      if (smaller > 0 && candidate_shingles <= shingle_count) {
+        // The earlier article is the smaller (a short version published first): each of its
+        // minimum values is one of its shingles drawn at random, so the share of them that
+        // are shingles of this article estimates its containment in this one directly, with
+        // far less noise than going through the resemblance (densified bins hold no shingle
+        // and are left out through their expected number). The other way round (a trimmed
+        // copy after the original) only the resemblance-based estimate is available.
+        const uint8_t* stored = chunk.signatures.data() + slot * signature_bytes;
+        int found = 0;
+        for (int i = 0; i < num_hashes; ++i) {
+          const uint32_t packed3 = static_cast<uint32_t>(stored[i / 2 * 3]) |
+                                   static_cast<uint32_t>(stored[i / 2 * 3 + 1]) << 8 |
+                                   static_cast<uint32_t>(stored[i / 2 * 3 + 2]) << 16;
+          const uint32_t value = (i % 2 == 0 ? packed3 : packed3 >> 12) & 0xfff;
+          const uint32_t key = static_cast<uint32_t>(i) << kStoredValueBits | value;
+          found += (shingle_bitmap_[key >> 6] >> (key & 63)) & 1;
+        }
+        const double filled =
+            num_hashes * (1.0 - std::pow(1.0 - 1.0 / num_hashes, candidate_shingles));
+        containment = std::min(1.0f, static_cast<float>(found / filled));
+      } else if (smaller > 0) {
         const float intersection =
             similarity * static_cast<float>(shingle_count + candidate_shingles) / (1 + similarity);
         containment = std::min(1.0f, intersection / static_cast<float>(smaller));
@@ -629,6 +665,8 @@ DedupeResult Deduper::Process(const DedupeInput& input, DedupeChanges* changes) 
       return true;
     });
   }
+
+  for (uint32_t v : shingle_values) shingle_bitmap_[v >> 6] = 0;
 
   std::string_view cluster_id = input.id;
   if (best != kNoSequence) {

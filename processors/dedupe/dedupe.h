@@ -147,6 +147,10 @@ class Deduper {
   void Clear();
 
   Chunk& ChunkFor(uint64_t sequence) const;
+  // Signature, and when `stored_values` is given, every shingle's bin << 12 | the low 12 bits
+  // of its value.
+  std::vector<SignatureValue> Signature(std::string_view matching_text, int* shingle_count,
+                                        std::vector<uint32_t>* stored_values) const;
   size_t size() const { return static_cast<size_t>(next_sequence_ - front_sequence_); }
 
   DedupeOptions options_;
@@ -159,6 +163,7 @@ class Deduper {
   std::vector<std::unique_ptr<Chunk>> chunks_;
   std::unique_ptr<PostingIndex> index_;
   DedupeStats stats_;
+  std::vector<uint64_t> shingle_bitmap_;  // scratch of Process, all zero between calls
 
  public:
   ~Deduper();

@@ -115,6 +115,45 @@ TEST(Dedupe, FlagsTrimmedWireCopyAsNearDuplicate) {
   EXPECT_GT(result.containment, 0.8);
 }
 
+// Exact share of `a`'s word 3-shingles found in `b`.
+double ExactContainment(const std::string& a, const std::string& b) {
+  auto shingles = [](const std::string& text) {
+    std::vector<std::string> words = absl::StrSplit(text, ' ', absl::SkipEmpty());
+    std::vector<std::string> out;
+    for (size_t i = 0; i + 3 <= words.size(); ++i) out.push_back(absl::StrJoin(words.begin() + i, words.begin() + i + 3, " "));
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+  };
+  const std::vector<std::string> sa = shingles(a), sb = shingles(b);
+  std::vector<std::string> common;
+  std::set_intersection(sa.begin(), sa.end(), sb.begin(), sb.end(), std::back_inserter(common));
+  return static_cast<double>(common.size()) / static_cast<double>(sa.size());
+}
+
+// A short version published first, then a longer story that contains all of it: the
+// containment of the short one in the long one is estimated from the short one's minimum
+// values directly (each is one of its shingles), not through the resemblance, which at
+// these sizes would put it anywhere between about 0.7 and 1.
+TEST(Dedupe, EstimatesContainmentOfAShorterEarlierArticleDirectly) {
+  const std::vector<std::string> early(StoryParagraphs().begin(), StoryParagraphs().begin() + 6);
+  for (int added = 1; added <= 8; ++added) {
+    Deduper deduper{DedupeOptions{}};
+    std::vector<std::string> later = StoryParagraphs();
+    std::mt19937 random(added);
+    for (int i = 0; i < added; ++i) {
+      std::string paragraph;
+      for (int w = 0; w < 30; ++w) paragraph += " local" + std::to_string(random() % 5000);
+      later.push_back(paragraph.substr(1));
+    }
+    deduper.Process(Article("short", Join(early)));
+    DedupeResult result = deduper.Process(Article("long", Join(later)));
+    ASSERT_DOUBLE_EQ(ExactContainment(Join(early), Join(later)), 1.0);
+    EXPECT_EQ(result.status, DedupStatus::kNearDuplicate) << added << " added paragraphs";
+    EXPECT_GE(result.containment, 0.9) << added << " added paragraphs";
+  }
+}
+
 TEST(Dedupe, FlagsCopyWithInsertedLocalParagraphAsNearDuplicate) {
   Deduper deduper{DedupeOptions{}};
   deduper.Process(Article("a", Join(StoryParagraphs())));
