@@ -65,6 +65,18 @@ CommandLineInfo ScanCommandLine(const CLI::App& app, const std::vector<std::stri
 // True for names whose values must not be printed (passwords, secrets, tokens, keys).
 bool IsSecretName(const std::string& name);
 
+// One line of the effective configuration.
+struct EffectiveSetting {
+  std::string key;  // option name, or "kafka.<property>"
+  std::string value;  // "****" for secrets
+  std::string origin;  // "default", "flag", "env NEWSFLOW_X" or "file.toml:3"
+};
+
+// Every option of the parsed subcommand `command` with its effective value and origin,
+// then each librdkafka pass-through property (last value wins), secrets masked.
+std::vector<EffectiveSetting> EffectiveConfig(const CLI::App& command,
+                                              const ConfigOrigins& origins);
+
 // Prints every option of the parsed subcommand `command` with its effective value and
 // origin (flag, file, environment or default), then each librdkafka pass-through property
 // (`--kafka`, last value wins), secrets masked, one "key = value  (origin)" per line.
