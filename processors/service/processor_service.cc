@@ -371,6 +371,8 @@ class Session {
   // consumer fetches them again from the committed offsets).
   std::deque<PendingRecord> window_;
   bool discard_window_ = false;
+  // Input partitions whose dedup task must be verified after the last assignment.
+  std::vector<int32_t> tasks_to_verify_;
   std::unique_ptr<PrepareWorkers> workers_;  // after window_: its jobs finish or drop first
   int64_t last_poll_error_ms_ = 0;
   dedupe::DedupeStats last_stats_;
@@ -464,6 +466,15 @@ void Session::OnRevoked() {
 }
 
 void Session::OnAssigned(const std::vector<kafka::TopicPartitionOffset>& assigned) {
+  // The indexes of the new assignment are checked (and restored if needed) right after
+  // this Poll returns, before any record and before readiness can report ready.
+  tasks_to_verify_.clear();
+  for (const kafka::TopicPartitionOffset& p : assigned) {
+    if (p.topic == (scale_out_ ? topics_.by_scope : topics_.raw)) {
+      tasks_to_verify_.push_back(p.partition);
+      if (!scale_out_) break;  // one task for all raw partitions
+    }
+  }
   // Forget the indexes of partitions that went elsewhere (memory); keep the others, to be
   // verified against the group's commits before use.
   if (!scale_out_) return;
@@ -782,6 +793,7 @@ void Session::UpdateReadiness(int64_t now) {
   }
   metrics_.lag_total->Set(static_cast<double>(total_lag));
   if (now - last_poll_error_ms_ < 15000) return;  // reported when the error happened
+  if (!tasks_to_verify_.empty()) return;  // restoring; reported by VerifyOrRestore
   if (consumer_->AssignedPartitions() == 0) {
     readiness_.Set(false, "waiting for partitions of " + topics_.raw, log_);
   } else if (total_lag > options_.ready_max_lag) {
@@ -842,6 +854,10 @@ absl::Status Session::Run() {
         result = rebalance_error_;
         break;
       }
+      for (int32_t partition : std::exchange(tasks_to_verify_, {})) {
+        if (auto task = TaskFor(partition); !task.ok()) result = task.status();
+      }
+      if (!result.ok()) break;
       if (window_.empty()) continue;
       PendingRecord next = std::move(window_.front());
       window_.pop_front();
