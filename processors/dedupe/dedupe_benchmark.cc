@@ -45,12 +45,13 @@ int64_t ResidentBytes() {
 }
 
 // Time per 4 KB article once the index holds range(0) articles (fresh, unique text each
-// iteration, so every article is shingled, looked up and inserted).
+// iteration, so every article is shingled, looked up and inserted). range(1) = 1: the cap is
+// the index size (a full index at the default 1M cap: each insertion evicts the oldest).
 void BM_ProcessAgainstIndex(benchmark::State& state) {
   const int64_t index_size = state.range(0);
   std::mt19937_64 random(7);
   DedupeOptions options;
-  options.max_articles = static_cast<size_t>(index_size) + 1'000'000;
+  options.max_articles = static_cast<size_t>(index_size) + (state.range(1) != 0 ? 0 : 1'000'000);
   Deduper deduper{options};
   for (int64_t i = 0; i < index_size; ++i) {
     deduper.Process({"pre" + std::to_string(i), "", SyntheticArticle(random, 60), i + 1});
@@ -73,15 +74,18 @@ void BM_ProcessAgainstIndex(benchmark::State& state) {
   state.counters["indexed"] = static_cast<double>(deduper.stats().indexed_articles);
 }
 BENCHMARK(BM_ProcessAgainstIndex)
-    ->Arg(10'000)
-    ->Arg(100'000)
-    ->Arg(1'000'000)
+    ->Args({10'000, 0})
+    ->Args({100'000, 0})
+    ->Args({1'000'000, 0})
+    ->Args({1'000'000, 1})
     ->Unit(benchmark::kMicrosecond)
     ->MinTime(2.0);
 
-// Resident memory growth per indexed article (index structures included).
+// Resident memory growth per indexed article (index structures included); range(1) = 1
+// gives every article a canonical URL (as real feeds have), 0 none.
 void BM_MemoryPerIndexedArticle(benchmark::State& state) {
   const int64_t count = state.range(0);
+  const bool with_url = state.range(1) != 0;
   std::mt19937_64 random(11);
   std::vector<std::string> texts;
   for (int i = 0; i < 1024; ++i) texts.push_back(SyntheticArticle(random, 650));
@@ -96,7 +100,9 @@ void BM_MemoryPerIndexedArticle(benchmark::State& state) {
         text = texts[i % texts.size()];
         text += " unique";
         text += std::to_string(i);
-        deduper.Process({"id-" + std::to_string(i), "", text, i + 1});
+        deduper.Process({"id-" + std::to_string(i),
+                         with_url ? "https://example.com/news/2026/11/28/story-" + std::to_string(i) : "",
+                         text, i + 1});
       }
       state.counters["bytes_per_article"] =
           static_cast<double>(ResidentBytes() - before) / static_cast<double>(count);
@@ -104,7 +110,12 @@ void BM_MemoryPerIndexedArticle(benchmark::State& state) {
     }
   }
 }
-BENCHMARK(BM_MemoryPerIndexedArticle)->Arg(100'000)->Arg(1'000'000)->Iterations(1)->Unit(benchmark::kSecond);
+BENCHMARK(BM_MemoryPerIndexedArticle)
+    ->Args({100'000, 0})
+    ->Args({1'000'000, 0})
+    ->Args({1'000'000, 1})
+    ->Iterations(1)
+    ->Unit(benchmark::kSecond);
 
 }  // namespace
 }  // namespace newsflow::dedupe
