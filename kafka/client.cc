@@ -600,6 +600,39 @@ absl::Status ReadPartitionsToEnd(const ClientOptions& client, const std::string&
   return (*consumer)->Close();
 }
 
+absl::StatusOr<std::vector<int32_t>> PartitionsWithOpenTransactions(
+    const ClientOptions& client, const std::string& topic, const std::vector<int32_t>& partitions,
+    int timeout_ms) {
+  // The end a read_uncommitted reader sees (high watermark) against the end a read_committed
+  // reader sees (last stable offset): they differ while a transaction is open.
+  std::map<std::string, std::unique_ptr<Consumer>> readers;
+  for (const char* isolation : {"read_uncommitted", "read_committed"}) {
+    ConsumerOptions options;
+    options.client = client;
+    options.group_id = absl::StrCat("newsflow-reader-", topic);  // never joined
+    options.isolation_level = isolation;
+    auto consumer = Consumer::Create(options);
+    if (!consumer.ok()) return consumer.status();
+    readers[isolation] = std::move(*consumer);
+  }
+  std::vector<int32_t> open;
+  for (int32_t partition : partitions) {
+    int64_t ends[2] = {-1, -1};
+    int i = 0;
+    for (const char* isolation : {"read_uncommitted", "read_committed"}) {
+      int64_t low = -1;
+      RdKafka::ErrorCode code = readers[isolation]->consumer_->query_watermark_offsets(
+          topic, partition, &low, &ends[i++], timeout_ms);
+      if (code != RdKafka::ERR_NO_ERROR) {
+        return KafkaErrorToStatus(code, absl::StrCat("reading the end of ", topic, "/", partition));
+      }
+    }
+    if (ends[1] < ends[0]) open.push_back(partition);
+  }
+  for (auto& [isolation, reader] : readers) (void)reader->Close();
+  return open;
+}
+
 absl::StatusOr<int> PartitionCount(const ClientOptions& client, const std::string& topic,
                                    int timeout_ms) {
   ProducerOptions options;

@@ -190,6 +190,8 @@ class Consumer {
                                           const std::vector<int32_t>&,
                                           const std::function<void(const ConsumedMessage&)>&,
                                           int);
+  friend absl::StatusOr<std::vector<int32_t>> PartitionsWithOpenTransactions(
+      const ClientOptions&, const std::string&, const std::vector<int32_t>&, int);
   static absl::StatusOr<std::unique_ptr<Consumer>> Create(const ConsumerOptions& options);
   // Closes the consumer if Close() was not called (leaving the group cleanly).
   ~Consumer();
@@ -263,6 +265,14 @@ absl::Status ReadPartitionsToEnd(const ClientOptions& client, const std::string&
                                  const std::vector<int32_t>& partitions,
                                  const std::function<void(const ConsumedMessage&)>& on_record,
                                  int timeout_ms = 60000);
+
+// The partitions among `partitions` of `topic` with an open transaction: their last stable
+// offset is behind the high watermark, so read_committed readers stop short of records
+// committed after it. A crashed producer's transaction stays open until the broker aborts
+// it (transaction.timeout.ms); a restore must wait for that rather than read a stale prefix.
+absl::StatusOr<std::vector<int32_t>> PartitionsWithOpenTransactions(
+    const ClientOptions& client, const std::string& topic, const std::vector<int32_t>& partitions,
+    int timeout_ms = 10000);
 
 // Partition count of `topic`, for tests and diagnostics.
 absl::StatusOr<int> PartitionCount(const ClientOptions& client, const std::string& topic,

@@ -69,6 +69,17 @@ absl::Status RestoreDedupState(const kafka::ClientOptions& client, const std::st
   std::optional<v1::DedupMeta> meta;
   absl::Status decode_error;
   uint64_t records = 0;
+  // Read with read_committed, the changelog ends at its last stable offset: a crashed
+  // instance's transaction, open until the broker aborts it, hides everything committed
+  // after it, and the index would silently miss what later instances indexed. Wait instead.
+  auto open = kafka::PartitionsWithOpenTransactions(client, topic, changelog_partitions);
+  if (!open.ok()) return open.status();
+  if (!open->empty()) {
+    return absl::UnavailableError(absl::StrCat(
+        topic, " partition(s) ", absl::StrJoin(*open, ","),
+        " hold an open transaction (a stopped instance's, aborted by the broker after "
+        "transaction.timeout.ms); waiting for it"));
+  }
   auto on_record = [&](const kafka::ConsumedMessage& m) {
     ++records;
     if (m.key == kDedupMetaKey) {
@@ -99,6 +110,20 @@ absl::Status RestoreDedupState(const kafka::ClientOptions& client, const std::st
       kafka::ReadPartitionsToEnd(client, topic, changelog_partitions, on_record);
   if (!read.ok()) return read;
   if (!decode_error.ok()) return decode_error;
+
+  // A second guard on the same hazard: the newest meta must have reached the group's
+  // commits (it is written in the same transaction as the offsets it names).
+  if (meta.has_value()) {
+    for (const auto& [partition, offset] : meta->input_offsets()) {
+      auto it = committed.find(partition);
+      if (it != committed.end() && it->second >= 0 && offset + 1 < it->second) {
+        return absl::UnavailableError(absl::StrCat(
+            topic, " is behind the group's commits (input partition ", partition,
+            ": indexed to ", offset + 1, ", committed ", it->second,
+            "); waiting for an open transaction to be aborted"));
+      }
+    }
+  }
 
   // Keep the committed prefix: records after the last commit will be processed again.
   std::vector<dedupe::IndexedArticle> restored;

@@ -521,11 +521,18 @@ absl::Status Session::VerifyOrRestore(DedupTask& task, int32_t input_partition) 
   task.processed_next.clear();
   task.committed_next.clear();
   if (options_.durable_dedup) {
+    bool waiting_logged = false;
     absl::Status restored = RetryWhileStarting([&]() -> absl::Status {
       readiness_.Heartbeat();
       task.deduper = pipeline_->NewDeduper();
-      return RestoreDedupState(options_.consumer.client, topics_.dedup_changelog,
-                               {task.changelog_partition}, committed, task.deduper.get(), log_);
+      absl::Status status =
+          RestoreDedupState(options_.consumer.client, topics_.dedup_changelog,
+                            {task.changelog_partition}, committed, task.deduper.get(), log_);
+      if (status.code() == absl::StatusCode::kUnavailable && !waiting_logged) {
+        waiting_logged = true;
+        log_.Info("process", absl::StrCat("restore waits: ", status.message()));
+      }
+      return status;
     });
     if (!restored.ok()) {
       return absl::Status(restored.code(), absl::StrCat("cannot restore the dedup index: ",
