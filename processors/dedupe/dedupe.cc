@@ -61,7 +61,10 @@ bool IsUnsegmentedScript(uint32_t cp) {
 }
 
 // Hashes of the text's units: words, or single characters of unsegmented scripts.
-void UnitHashes(std::string_view text, std::vector<uint64_t>* units) {
+// Writes them to `units`, which has room for text.size() / 2 + 1 (a unit takes at least one
+// byte and a separator, or is a character of three bytes); returns their number.
+size_t UnitHashes(std::string_view text, uint64_t* units) {
+  uint64_t* const first = units;
   const auto* data = reinterpret_cast<const unsigned char*>(text.data());
   size_t i = 0;
   const size_t n = text.size();
@@ -76,16 +79,17 @@ void UnitHashes(std::string_view text, std::vector<uint64_t>* units) {
       size_t length = 1;
       uint32_t cp = DecodeCodePoint(data + i, n - i, &length);
       if (IsUnsegmentedScript(cp)) {
-        if (i > word_start) units->push_back(XXH3_64bits(data + word_start, i - word_start));
-        units->push_back(Mix(0x5bd1e995ULL + cp));
+        if (i > word_start) *units++ = XXH3_64bits(data + word_start, i - word_start);
+        *units++ = Mix(0x5bd1e995ULL + cp);
         i += length;
         word_start = i;
       } else {
         i += length;
       }
     }
-    if (i > word_start) units->push_back(XXH3_64bits(data + word_start, i - word_start));
+    if (i > word_start) *units++ = XXH3_64bits(data + word_start, i - word_start);
   }
+  return static_cast<size_t>(units - first);
 }
 
 // Entries checked per LSH bucket, newest first.
@@ -489,21 +493,21 @@ std::vector<SignatureValue> Deduper::Signature(std::string_view matching_text,
 
 std::vector<SignatureValue> Deduper::Signature(std::string_view matching_text, int* shingle_count,
                                                std::vector<uint32_t>* stored_values) const {
-  std::vector<uint64_t> units;
-  units.reserve(matching_text.size() / 5 + 1);
-  UnitHashes(matching_text, &units);
+  // Uninitialized (no zero fill): only the first unit_count are read.
+  std::unique_ptr<uint64_t[]> units(new uint64_t[matching_text.size() / 2 + 2]);
+  const size_t unit_count = UnitHashes(matching_text, units.get());
 
   std::vector<uint64_t> shingles;
   const size_t k = static_cast<size_t>(options_.shingle_size);
-  if (!units.empty()) {
-    const size_t count = units.size() >= k ? units.size() - k + 1 : 1;
-    shingles.reserve(count);
+  if (unit_count > 0) {
+    const size_t count = unit_count >= k ? unit_count - k + 1 : 1;
+    shingles.resize(count);
     for (size_t start = 0; start < count; ++start) {
       uint64_t h = 0;
-      for (size_t j = start; j < std::min(start + k, units.size()); ++j) {
+      for (size_t j = start; j < std::min(start + k, unit_count); ++j) {
         h = (h ^ units[j]) * 0x9e3779b97f4a7c15ULL + j - start;
       }
-      shingles.push_back(Mix(h));
+      shingles[start] = Mix(h);
     }
     std::sort(shingles.begin(), shingles.end());
     shingles.erase(std::unique(shingles.begin(), shingles.end()), shingles.end());
@@ -518,13 +522,17 @@ std::vector<SignatureValue> Deduper::Signature(std::string_view matching_text, i
   constexpr uint64_t kDensifySalt = 0x6e657773666c6f77ULL;  // "newsflow"
   const uint64_t bins = static_cast<uint64_t>(options_.num_hashes);
   std::vector<SignatureValue> signature(options_.num_hashes, kEmpty);
-  if (stored_values != nullptr) stored_values->clear();
   for (uint64_t s : shingles) {
     const uint64_t bin = ((s >> 32) * bins) >> 32;
     const SignatureValue value = static_cast<SignatureValue>(s % kEmpty);  // never kEmpty
     signature[bin] = std::min(signature[bin], value);
-    if (stored_values != nullptr) {
-      stored_values->push_back(static_cast<uint32_t>(bin << kStoredValueBits | (value & 0xfff)));
+  }
+  if (stored_values != nullptr) {
+    stored_values->resize(shingles.size());
+    for (size_t i = 0; i < shingles.size(); ++i) {
+      const uint64_t bin = ((shingles[i] >> 32) * bins) >> 32;
+      (*stored_values)[i] =
+          static_cast<uint32_t>(bin << kStoredValueBits | ((shingles[i] % kEmpty) & 0xfff));
     }
   }
   // Densification: an empty bin borrows the value of the next non-empty bin to its right,
