@@ -1,5 +1,6 @@
 #include "processors/service/processor_service.h"
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -247,7 +248,10 @@ class PrepareWorkers {
       workers->pipelines_.push_back(std::move(*pipeline));
     }
     for (int i = 0; i < threads; ++i) {
-      workers->threads_.emplace_back([w = workers.get(), i] { w->Work(*w->pipelines_[i]); });
+      workers->threads_.emplace_back([w = workers.get(), i] {
+        pthread_setname_np(pthread_self(), "nf-prepare");  // for top -H and profilers
+        w->Work(*w->pipelines_[i]);
+      });
     }
     return workers;
   }
