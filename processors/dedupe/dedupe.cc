@@ -7,7 +7,6 @@
 #include <cstring>
 #include <limits>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 
 namespace newsflow::dedupe {
@@ -666,7 +665,23 @@ DedupeResult Deduper::Process(const DedupeInput& input, DedupeChanges* changes) 
   };
 
   // Near: LSH candidates, verified by the signature's estimate of resemblance/containment.
-  absl::flat_hash_set<uint64_t> seen;
+  // Candidates already verified: an open-addressing set in scratch memory (at most
+  // bands x kMaxBucketScan candidates, table at most a quarter full), emptied at the end.
+  const size_t seen_slots = BitCeil(static_cast<uint64_t>(options_.bands) * kMaxBucketScan * 4);
+  if (seen_.size() != seen_slots) seen_.assign(seen_slots, 0);
+  std::vector<uint64_t>& seen = seen_;
+  size_t seen_used = 0;
+  auto first_visit = [&](uint64_t sequence) {
+    size_t slot = Mix(sequence) & (seen_slots - 1);
+    while (seen[slot] != 0) {
+      if (seen[slot] == sequence + 1) return false;
+      slot = (slot + 1) & (seen_slots - 1);
+    }
+    seen[slot] = sequence + 1;
+    seen_used_slots_[seen_used++] = static_cast<uint32_t>(slot);
+    return true;
+  };
+  if (seen_used_slots_.size() < seen_slots) seen_used_slots_.resize(seen_slots);
   uint64_t best = kNoSequence;
   float best_similarity = 0;
   float best_containment = 0;
@@ -677,7 +692,7 @@ DedupeResult Deduper::Process(const DedupeInput& input, DedupeChanges* changes) 
     index_->ForEach(index_->Mask(band_keys[band]), next_sequence_, front_sequence_,
                     [&](uint64_t sequence) {
       if (++scanned > kMaxBucketScan) return false;
-      if (!seen.insert(sequence).second) return true;
+      if (!first_visit(sequence)) return true;
       const Chunk& chunk = ChunkFor(sequence);
       const uint64_t slot = sequence & (kChunkSize - 1);
       const int agree =
@@ -706,6 +721,7 @@ DedupeResult Deduper::Process(const DedupeInput& input, DedupeChanges* changes) 
     });
   }
   if (best != kNoSequence) best_containment = containment_of(best, best_similarity);
+  for (size_t i = 0; i < seen_used; ++i) seen[seen_used_slots_[i]] = 0;
 
   for (uint32_t v : shingle_values) shingle_bitmap_[v >> 6] = 0;
 

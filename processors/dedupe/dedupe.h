@@ -164,6 +164,8 @@ class Deduper {
   std::unique_ptr<PostingIndex> index_;
   DedupeStats stats_;
   std::vector<uint64_t> shingle_bitmap_;  // scratch of Process, all zero between calls
+  std::vector<uint64_t> seen_;             // scratch of Process, all zero between calls
+  std::vector<uint32_t> seen_used_slots_;  // scratch of Process
 
  public:
   ~Deduper();
