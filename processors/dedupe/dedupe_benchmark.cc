@@ -54,7 +54,7 @@ void BM_ProcessAgainstIndex(benchmark::State& state) {
   options.max_articles = static_cast<size_t>(index_size) + (state.range(1) != 0 ? 0 : 1'000'000);
   Deduper deduper{options};
   for (int64_t i = 0; i < index_size; ++i) {
-    deduper.Process({"pre" + std::to_string(i), "", SyntheticArticle(random, 60), i + 1});
+    deduper.Process({"pre" + std::to_string(i), "", SyntheticArticle(random, 60), i + 1, ""});
   }
   std::vector<std::string> articles;
   for (int i = 0; i < 512; ++i) articles.push_back(SyntheticArticle(random, 650));
@@ -65,7 +65,7 @@ void BM_ProcessAgainstIndex(benchmark::State& state) {
     text = articles[n % articles.size()];
     text += " unique";
     text += std::to_string(n);
-    benchmark::DoNotOptimize(deduper.Process({"a" + std::to_string(n), "", text, index_size + n + 1}));
+    benchmark::DoNotOptimize(deduper.Process({"a" + std::to_string(n), "", text, index_size + n + 1, ""}));
     bytes += static_cast<int64_t>(text.size());
     ++n;
   }
@@ -102,7 +102,7 @@ void BM_MemoryPerIndexedArticle(benchmark::State& state) {
         text += std::to_string(i);
         deduper.Process({"id-" + std::to_string(i),
                          with_url ? "https://example.com/news/2026/11/28/story-" + std::to_string(i) : "",
-                         text, i + 1});
+                         text, i + 1, ""});
       }
       state.counters["bytes_per_article"] =
           static_cast<double>(ResidentBytes() - before) / static_cast<double>(count);
