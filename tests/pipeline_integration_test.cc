@@ -484,6 +484,21 @@ TEST_F(BrokerTest, ThreeScaleOutInstancesWithOneJoiningAndOneLeavingKeepOneRecor
   EXPECT_THAT(fourth.Log(), HasSubstr("dedup tasks assigned"));
 }
 
+TEST_F(BrokerTest, SecondSingleTopologyInstanceOnAMultiPartitionRawTopicStopsWithAnError) {
+  // Two instances splitting the raw topic would each keep half an index and write one
+  // changelog from both sides: refused, loudly.
+  CommandResult created = RunNewsflow(absl::StrCat("topics ", TopicFlags(), " --raw-partitions 2"));
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  BackgroundProcess first(absl::StrCat("process ", TopicFlags(), " --group ", group_,
+                                       " --progress-interval 0"));
+  ASSERT_EQ(RunNewsflow(absl::StrCat("produce ", TopicFlags(), " ", SeedPath())).exit_code, 0);
+  ASSERT_EQ(WaitForEnriched(1).size(), 1u) << first.Log();
+  CommandResult second = RunNewsflow(absl::StrCat("process ", TopicFlags(), " --group ", group_,
+                                                  " --exit-when-idle-ms 20000 --progress-interval 0"));
+  EXPECT_EQ(second.exit_code, 1) << second.err;
+  EXPECT_THAT(second.err, HasSubstr("the single topology needs all 2 partitions"));
+}
+
 TEST(Producer, ExitsNonZeroWithCountWhenBrokerIsUnreachable) {
   if (testing::NewsflowBinary().empty()) GTEST_SKIP() << "NEWSFLOW_BIN not set";
   const std::string seed =

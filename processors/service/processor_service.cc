@@ -431,9 +431,10 @@ absl::Status Session::Start() {
   if (!counted.ok()) return counted;
   if (!scale_out_ && raw_partitions_ > 1) {
     log_.Warn("process", absl::StrCat(topics_.raw, " has ", raw_partitions_,
-                                      " partitions: with the single topology each instance "
-                                      "dedupes only its own partitions (use --topology "
-                                      "scale-out to compare across them)"));
+                                      " partitions: the single topology keeps one index for "
+                                      "all of them, so only one instance of the group can run "
+                                      "(a second one stops with an error); --topology "
+                                      "scale-out shares the work"));
   }
   kafka::RebalanceListener listener;
   listener.on_revoked = [this](const std::vector<kafka::TopicPartitionOffset>&) { OnRevoked(); };
@@ -479,9 +480,22 @@ void Session::OnAssigned(const std::vector<kafka::TopicPartitionOffset>& assigne
       if (!scale_out_) break;  // one task for all raw partitions
     }
   }
+  if (!scale_out_) {
+    // One index for the whole raw topic: it cannot be shared out. Two instances each holding
+    // part of a multi-partition raw topic would write one changelog from both sides.
+    int raw_assigned = 0;
+    for (const kafka::TopicPartitionOffset& p : assigned) raw_assigned += p.topic == topics_.raw;
+    if (raw_assigned > 0 && raw_assigned < raw_partitions_ && rebalance_error_.ok()) {
+      rebalance_error_ = absl::FailedPreconditionError(absl::StrCat(
+          "the single topology needs all ", raw_partitions_, " partitions of ", topics_.raw,
+          " in one instance, but this one was given ", raw_assigned,
+          ": another instance of group ", options_.consumer.group_id,
+          " shares them. Use --topology scale-out, or a raw topic with one partition"));
+    }
+    return;
+  }
   // Forget the indexes of partitions that went elsewhere (memory); keep the others, to be
   // verified against the group's commits before use.
-  if (!scale_out_) return;
   std::set<int32_t> mine;
   for (const kafka::TopicPartitionOffset& p : assigned) {
     if (p.topic == topics_.by_scope) mine.insert(p.partition);
