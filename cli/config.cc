@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <set>
 
 #include <CLI/CLI.hpp>
@@ -183,6 +186,10 @@ absl::StatusOr<std::vector<ConfigSetting>> CollectSettings(
 
   std::vector<ConfigSetting> from_file;
   if (!config_path.empty()) {
+    if (std::ifstream probe(config_path); !probe) {
+      return absl::NotFoundError(absl::StrCat("cannot read the configuration file ", config_path,
+                                              ": ", std::strerror(errno)));
+    }
     toml::table table;
     try {
       table = toml::parse_file(config_path);

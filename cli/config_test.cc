@@ -166,6 +166,13 @@ TEST(Config, WarnsAboutAVariableNoCommandKnows) {
   EXPECT_THAT(warnings, ElementsAre(HasSubstr("NEWSFLOW_BATCH_SZE")));
 }
 
+TEST(Config, NamesAnUnreadableFile) {
+  TestApp t;
+  EXPECT_THAT(t.Run({"process"}, "/nonexistent/newsflow.toml", {}, nullptr),
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("cannot read the configuration file /nonexistent/newsflow.toml")));
+}
+
 TEST(Config, FindsConfigPathOnTheCommandLineOrInTheEnvironment) {
   TestApp t;
   EXPECT_EQ(ScanCommandLine(t.app, {"newsflow", "process", "--config", "x.toml"}, {}).config_path,

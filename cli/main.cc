@@ -2,6 +2,7 @@
 // flags and environment; everything else receives Options structs.
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <functional>
 #include <fstream>
@@ -804,14 +805,19 @@ int Main(int argc, char** argv) {
   std::vector<std::string> args(argv, argv + argc);
   const CommandLineInfo info = ScanCommandLine(app, args, environment);
   std::vector<std::string> warnings;
-  auto settings = CollectSettings(app, info.command, info.config_path, environment, &warnings);
+  // --help shows the defaults, and must work even when a setting elsewhere is bad.
+  const bool wants_help = std::any_of(args.begin() + 1, args.end(), [](const std::string& a) {
+    return a == "--help" || a == "-h";
+  });
+  auto settings = CollectSettings(app, info.command, wants_help ? "" : info.config_path,
+                                  environment, &warnings);
   if (!settings.ok()) {
     std::cerr << "newsflow: invalid configuration: " << settings.status().message() << "\n";
     return kExitUsage;
   }
   for (const std::string& warning : warnings) std::cerr << "newsflow: warning: " << warning << "\n";
   ConfigOrigins origins;
-  args = InjectSettings(app, args, *settings, &origins);
+  if (!wants_help) args = InjectSettings(app, args, *settings, &origins);
 
   InstallSignalHandlers();
   try {
