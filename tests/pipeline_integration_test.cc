@@ -23,6 +23,7 @@
 #include "common/status_matchers.h"
 #include "kafka/client.h"
 #include "newsflow/v1/article.pb.h"
+#include "tests/broker_test_fixture.h"
 #include "tests/test_support.h"
 
 namespace newsflow {
@@ -34,27 +35,11 @@ using ::newsflow::testing::IsOk;
 using ::newsflow::testing::ReadTopic;
 using ::newsflow::testing::RunNewsflow;
 using ::newsflow::testing::TempDir;
-using ::newsflow::testing::UniqueName;
 using ::testing::Contains;
 using ::testing::HasSubstr;
 
-class BrokerTest : public ::testing::Test {
+class BrokerTest : public testing::BrokerTopicsTest {
  protected:
-  void SetUp() override {
-    brokers_ = testing::TestBrokers();
-    if (brokers_.empty()) GTEST_SKIP() << "NEWSFLOW_TEST_BROKERS not set (run through ctest)";
-    const std::string suffix = UniqueName("t");
-    raw_ = "raw-" + suffix;
-    enriched_ = "enriched-" + suffix;
-    dlq_ = "dlq-" + suffix;
-    group_ = "group-" + suffix;
-  }
-
-  std::string TopicFlags() const {
-    return absl::StrCat("--brokers ", brokers_, " --raw-topic ", raw_, " --enriched-topic ",
-                        enriched_, " --dlq-topic ", dlq_);
-  }
-
   std::string SeedPath() const {
     return testing::SourceDir() + "/data/samples/000_etv_bharat_ukraine_allies.txt";
   }
@@ -76,8 +61,6 @@ class BrokerTest : public ::testing::Test {
     }
     return articles;
   }
-
-  std::string brokers_, raw_, enriched_, dlq_, group_;
 };
 
 std::vector<std::string> Countries(const v1::EnrichedArticle& article) {

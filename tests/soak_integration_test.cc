@@ -30,6 +30,7 @@
 #include "common/status_matchers.h"
 #include "kafka/client.h"
 #include "newsflow/v1/article.pb.h"
+#include "tests/broker_test_fixture.h"
 #include "tests/test_support.h"
 
 namespace newsflow {
@@ -40,7 +41,6 @@ using ::newsflow::testing::CommandResult;
 using ::newsflow::testing::IsOk;
 using ::newsflow::testing::RunNewsflow;
 using ::newsflow::testing::TempDir;
-using ::newsflow::testing::UniqueName;
 using ::testing::HasSubstr;
 
 constexpr uint64_t kSeed = 20260106;
@@ -217,24 +217,9 @@ std::ostream& operator<<(std::ostream& os, const Verdict& v) {
   return os << v.status << " cluster=" << v.cluster_id << " duplicateOf=" << v.duplicate_of;
 }
 
-class SoakTest : public ::testing::Test {
+class SoakTest : public testing::BrokerTopicsTest {
  protected:
-  void SetUp() override {
-    brokers_ = testing::TestBrokers();
-    if (brokers_.empty()) GTEST_SKIP() << "NEWSFLOW_TEST_BROKERS not set (run through ctest)";
-    const std::string suffix = UniqueName("soak");
-    raw_ = "raw-" + suffix;
-    enriched_ = "enriched-" + suffix;
-    dlq_ = "dlq-" + suffix;
-    group_ = "group-" + suffix;
-  }
-
-  std::string TopicFlags() const {
-    return absl::StrCat("--brokers ", brokers_, " --raw-topic ", raw_, " --enriched-topic ",
-                        enriched_, " --dlq-topic ", dlq_);
-  }
-
-  std::string brokers_, raw_, enriched_, dlq_, group_;
+  std::string NamePrefix() const override { return "soak"; }
 };
 
 // The uninterrupted run's verdicts, in input order.

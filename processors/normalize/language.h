@@ -3,8 +3,13 @@
 #ifndef NEWSFLOW_PROCESSORS_NORMALIZE_LANGUAGE_H_
 #define NEWSFLOW_PROCESSORS_NORMALIZE_LANGUAGE_H_
 
+#include <cstddef>
 #include <string>
 #include <string_view>
+
+namespace newsflow::normalize {
+struct NormalizedArticle;
+}  // namespace newsflow::normalize
 
 namespace newsflow::normalize::internal {
 
@@ -19,6 +24,10 @@ struct LanguageGuess {
 // the detector's share for that language as confidence, else "und".
 LanguageGuess DetectLanguage(std::string_view text, std::string_view declared,
                              double min_confidence);
+
+// What the detector reads: title + body paragraphs, cut to about `limit` bytes at a word
+// boundary (0 = no limit). Shared by the normalizer and tools/language_eval.
+std::string LanguageSample(const NormalizedArticle& article, size_t limit);
 
 // "en-US" -> "en", "EN" -> "en", "iw" -> "he", "zh-Hant" -> "zh"; empty when not a
 // plausible language tag.

@@ -31,52 +31,17 @@
 
 #include "processors/normalize/html_extract.h"
 #include "processors/normalize/language.h"
+#include "processors/normalize/eval_io.h"
 #include "processors/normalize/normalize.h"
 
 namespace {
 
 using newsflow::normalize::NormalizedArticle;
 using newsflow::normalize::Normalizer;
+using newsflow::normalize::eval::ReadGzip;
+using newsflow::normalize::eval::Str;
 using newsflow::normalize::NormalizeOptions;
 namespace internal = newsflow::normalize::internal;
-
-bool ReadGzip(const std::filesystem::path& path, std::string* out) {
-  gzFile f = gzopen(path.c_str(), "rb");
-  if (f == nullptr) return false;
-  char buffer[1 << 16];
-  int n;
-  out->clear();
-  while ((n = gzread(f, buffer, sizeof(buffer))) > 0) out->append(buffer, static_cast<size_t>(n));
-  gzclose(f);
-  return n == 0;
-}
-
-std::string Str(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-// Title + paragraphs cut to about `limit` bytes at a word boundary, as the normalizer
-// samples them (normalize.cc, LanguageSample); 0 = all.
-std::string Sample(const NormalizedArticle& a, size_t limit) {
-  std::string sample;
-  auto add = [&](const std::string& text) {
-    if (limit != 0 && sample.size() >= limit) return;
-    if (!sample.empty()) sample.push_back('\n');
-    if (limit == 0 || sample.size() + text.size() <= limit) {
-      sample += text;
-      return;
-    }
-    size_t cut = limit - sample.size();
-    size_t space = text.rfind(' ', cut);
-    if (space != std::string::npos && space > cut / 2) cut = space;
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-    sample.append(text, 0, cut);
-  };
-  add(a.title);
-  for (const std::string& p : a.paragraphs) add(p);
-  return sample;
-}
 
 // Top-level domain of a URL's host ("www.spiegel.de/..." -> "de"), for CLD2's tld hint.
 std::string Tld(const std::string& url) {
@@ -268,8 +233,8 @@ int Measure(const std::filesystem::path& shared, const std::filesystem::path& la
     input.label = label->second;
     input.declared = internal::ExtractHtml(html, "").language;
     input.tld = Tld(url);
-    input.sample512 = Sample(*a, 512);
-    input.all = Sample(*a, 0);
+    input.sample512 = internal::LanguageSample(*a, 512);
+    input.all = internal::LanguageSample(*a, 0);
     input.shipped = s->language;
     ++per_language[input.label];
     pages.push_back(std::move(input));
@@ -303,8 +268,8 @@ int Measure(const std::filesystem::path& shared, const std::filesystem::path& la
       input.id = raw.id();
       input.label = "en";
       input.tld = Tld(Str(j, "url"));
-      input.sample512 = Sample(*a, 512);
-      input.all = Sample(*a, 0);
+      input.sample512 = internal::LanguageSample(*a, 512);
+      input.all = internal::LanguageSample(*a, 0);
       input.shipped = s->language;
       english.push_back(std::move(input));
     }
@@ -331,9 +296,9 @@ int Candidates(const std::filesystem::path& dir) {
     raw.set_html(html);
     auto a = normalizer.Normalize(raw);
     if (!a.ok()) continue;
-    std::string all = Sample(*a, 0);
+    std::string all = internal::LanguageSample(*a, 0);
     std::string declared = internal::ExtractHtml(html, "").language;
-    std::string head = Sample(*a, 200);
+    std::string head = internal::LanguageSample(*a, 200);
     for (char& c : head) {
       if (c == '\n' || c == '\t') c = ' ';
     }

@@ -36,7 +36,10 @@ std::string CleanField(const std::string& raw, int32_t* replaced) {
   return internal::CleanText(text);
 }
 
-// Title + body paragraphs, cut to about `limit` bytes at a word boundary (0 = no limit).
+}  // namespace
+
+namespace internal {
+
 std::string LanguageSample(const NormalizedArticle& article, size_t limit) {
   std::string sample;
   size_t reserve = limit == 0 ? 4096 : limit + 64;
@@ -59,7 +62,7 @@ std::string LanguageSample(const NormalizedArticle& article, size_t limit) {
   return sample;
 }
 
-}  // namespace
+}  // namespace internal
 
 absl::Status NormalizeOptions::Validate() const {
   if (max_text_bytes == 0) {
@@ -177,7 +180,7 @@ absl::StatusOr<NormalizedArticle> Normalizer::Normalize(const v1::RawArticle& ra
   article.key = article.canonical_url.empty() ? article.id : article.canonical_url;
 
   // Language.
-  std::string sample = LanguageSample(article, options_.language_sample_bytes);
+  std::string sample = internal::LanguageSample(article, options_.language_sample_bytes);
   std::string_view declared = raw.language().empty() ? std::string_view(page_language)
                                                      : std::string_view(raw.language());
   internal::LanguageGuess guess =

@@ -35,28 +35,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "processors/normalize/eval_io.h"
 #include "processors/normalize/normalize.h"
 
 namespace {
 
 using newsflow::normalize::NormalizedArticle;
 using newsflow::normalize::Normalizer;
-
-bool ReadGzip(const std::filesystem::path& path, std::string* out) {
-  gzFile f = gzopen(path.c_str(), "rb");
-  if (f == nullptr) return false;
-  char buffer[1 << 16];
-  int n;
-  out->clear();
-  while ((n = gzread(f, buffer, sizeof(buffer))) > 0) out->append(buffer, static_cast<size_t>(n));
-  gzclose(f);
-  return n == 0;
-}
-
-std::string Str(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+using newsflow::normalize::eval::ReadGzip;
+using newsflow::normalize::eval::Str;
 
 // Collapses whitespace so that snippets match across line breaks.
 std::string Squash(const std::string& s) {

@@ -202,18 +202,15 @@ std::unique_ptr<dedupe::Deduper> Pipeline::NewDeduper() const {
   return std::make_unique<dedupe::Deduper>(options_.dedupe);
 }
 
-PipelineOutcome Pipeline::Process(const v1::RawArticle& raw, const RecordOrigin& origin) {
-  PreparedOutcome prepared = Prepare(raw, origin);
-  if (!prepared.status.ok()) {
-    PipelineOutcome outcome;
-    outcome.status = std::move(prepared.status);
-    outcome.dead_letter = std::move(prepared.dead_letter);
-    return outcome;
-  }
-  return Finish(std::move(prepared.prepared), *deduper_);
-}
-
 namespace {
+
+// A record the stateless half refused, as a whole-pipeline outcome.
+PipelineOutcome Refused(PreparedOutcome prepared) {
+  PipelineOutcome outcome;
+  outcome.status = std::move(prepared.status);
+  outcome.dead_letter = std::move(prepared.dead_letter);
+  return outcome;
+}
 
 // A record value that is not a RawArticle: an UNDECODABLE dead letter with the bytes.
 v1::DeadLetter UndecodableRawArticle(const std::string& value, const std::string& key,
@@ -228,17 +225,17 @@ v1::DeadLetter UndecodableRawArticle(const std::string& value, const std::string
 
 }  // namespace
 
+PipelineOutcome Pipeline::Process(const v1::RawArticle& raw, const RecordOrigin& origin) {
+  PreparedOutcome prepared = Prepare(raw, origin);
+  if (!prepared.status.ok()) return Refused(std::move(prepared));
+  return Finish(std::move(prepared.prepared), *deduper_);
+}
+
 PipelineOutcome Pipeline::ProcessSerialized(const std::string& value, const std::string& key,
                                             const RecordOrigin& origin) {
-  v1::RawArticle raw;
-  if (!raw.ParseFromString(value)) {
-    PipelineOutcome outcome;
-    outcome.dead_letter = UndecodableRawArticle(value, key, origin, &outcome.status);
-    return outcome;
-  }
-  PipelineOutcome outcome = Process(raw, origin);
-  if (!outcome.status.ok()) outcome.dead_letter.set_key(key);
-  return outcome;
+  PreparedOutcome prepared = PrepareSerialized(value, key, origin);
+  if (!prepared.status.ok()) return Refused(std::move(prepared));
+  return Finish(std::move(prepared.prepared), *deduper_);
 }
 
 PreparedOutcome Pipeline::PrepareSerialized(const std::string& value, const std::string& key,

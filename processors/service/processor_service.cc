@@ -181,9 +181,10 @@ class Readiness {
       : server_(server), gauge_(gauge) {}
   void Set(bool ready, const std::string& reason, observability::Logger& log) {
     if (ready == ready_ && reason == reason_) return;
-    // Transitions are worth a line; the lag figure in a "catching up" reason changes with
-    // every batch and is not.
-    const bool same_kind = !ready && !ready_ && reason.substr(0, 11) == reason_.substr(0, 11);
+    // Transitions are worth a line; the detail after a reason's colon ("catching up: lag
+    // 5200 records") changes with every batch and is not.
+    auto kind = [](const std::string& r) { return r.substr(0, r.find(':')); };
+    const bool same_kind = !ready && !ready_ && kind(reason) == kind(reason_);
     ready_ = ready;
     reason_ = reason;
     gauge_->Set(ready ? 1 : 0);
@@ -232,6 +233,13 @@ struct Batch {
   bool in_transaction = false;
   uint64_t failures = 0;
   absl::Status first_failure;
+
+  // Counts a record refused at send time or reported as not delivered.
+  void NoteSent(const absl::Status& status) {
+    if (status.ok()) return;
+    ++failures;
+    if (first_failure.ok()) first_failure = status;
+  }
 };
 
 // Runs the stateless stage (decode, normalize, tag) of raw records on worker threads, ahead
@@ -398,12 +406,8 @@ absl::Status Session::Start() {
           absl::StrCat("newsflow-", options_.consumer.group_id, "-", host, "-", getpid());
     }
   }
-  auto producer = kafka::Producer::Create(producer_options, [this](const kafka::DeliveryReport& r) {
-    if (!r.status.ok()) {
-      ++batch_.failures;
-      if (batch_.first_failure.ok()) batch_.first_failure = r.status;
-    }
-  });
+  auto producer = kafka::Producer::Create(
+      producer_options, [this](const kafka::DeliveryReport& r) { batch_.NoteSent(r.status); });
   if (!producer.ok()) return producer.status();
   producer_ = std::move(*producer);
   readiness_.Set(false, "connecting to the broker", log_);
@@ -578,30 +582,22 @@ absl::StatusOr<DedupTask*> Session::TaskFor(int32_t input_partition) {
 }
 
 void Session::Send(const std::string& topic, std::string_view key, const std::string& value) {
-  absl::Status sent = producer_->Send(topic, key, value);
-  if (!sent.ok()) {
-    ++batch_.failures;
-    if (batch_.first_failure.ok()) batch_.first_failure = sent;
-  }
+  batch_.NoteSent(producer_->Send(topic, key, value));
 }
 
 void Session::SendChangelog(const DedupTask& task, const pipeline::PipelineOutcome& outcome,
                             int32_t input_partition, int64_t input_offset) {
   if (!options_.durable_dedup) return;
   for (const dedupe::IndexedArticle& entry : outcome.dedupe_changes.inserted) {
-    absl::Status sent = producer_->SendToPartition(
+    batch_.NoteSent(producer_->SendToPartition(
         topics_.dedup_changelog, task.changelog_partition, DedupEntryKey(entry.sequence),
-        ToProto(entry, input_partition, input_offset).SerializeAsString());
+        ToProto(entry, input_partition, input_offset).SerializeAsString()));
     ++batch_.tally.changelog;
-    if (!sent.ok() && batch_.first_failure.ok()) batch_.first_failure = sent;
-    if (!sent.ok()) ++batch_.failures;
   }
   for (uint64_t sequence : outcome.dedupe_changes.evicted) {
-    absl::Status sent = producer_->SendTombstoneToPartition(
-        topics_.dedup_changelog, task.changelog_partition, DedupEntryKey(sequence));
+    batch_.NoteSent(producer_->SendTombstoneToPartition(
+        topics_.dedup_changelog, task.changelog_partition, DedupEntryKey(sequence)));
     ++batch_.tally.changelog;
-    if (!sent.ok() && batch_.first_failure.ok()) batch_.first_failure = sent;
-    if (!sent.ok()) ++batch_.failures;
   }
 }
 
@@ -712,14 +708,10 @@ absl::Status Session::CommitBatch() {
       for (const auto& [partition, next] : task->processed_next) {
         (*meta.mutable_input_offsets())[partition] = next - 1;
       }
-      absl::Status sent = producer_->SendToPartition(topics_.dedup_changelog,
-                                                     task->changelog_partition, kDedupMetaKey,
-                                                     meta.SerializeAsString());
+      batch_.NoteSent(producer_->SendToPartition(topics_.dedup_changelog,
+                                                 task->changelog_partition, kDedupMetaKey,
+                                                 meta.SerializeAsString()));
       ++tally.changelog;
-      if (!sent.ok()) {
-        ++batch_.failures;
-        if (batch_.first_failure.ok()) batch_.first_failure = sent;
-      }
     }
   }
   std::vector<kafka::TopicPartitionOffset> offsets;
