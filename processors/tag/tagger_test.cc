@@ -597,6 +597,75 @@ TEST(Tagger, SexTraffickingIsCrime) {
   EXPECT_EQ(TopTopic(result), "medtop:02000000");
 }
 
+TEST(Tagger, ChipMakerProductNewsIsTechnology) {
+  // Major technology companies and products are technology evidence, not only their industry's.
+  const TagResult result = SharedTagger().Tag(Article(
+      "Nvidia and AMD unveil faster chips for laptops",
+      {"Nvidia said its new graphics processor would ship in laptops from Lenovo and Dell next "
+       "month, while AMD showed a chip for the iPad's rivals.",
+       "Intel, which supplies most personal computer makers, is expected to answer this year."}));
+  EXPECT_EQ(TopTopic(result), "medtop:13000000");
+}
+
+TEST(Tagger, DataBreachIsTechnologyWithCyberCrime) {
+  // Computer-security stories are technology news; the crime reading stays among the topics.
+  const TagResult result = SharedTagger().Tag(Article(
+      "Hackers steal customer passwords in data breach",
+      {"The company said a cyberattack exposed the personal data of two million customers "
+       "after hackers planted malware on its servers.",
+       "Security researchers said the flaw had been known for months."}));
+  EXPECT_EQ(TopTopic(result), "medtop:13000000");
+  EXPECT_TRUE(HasTopic(result, "medtop:02000000"));
+}
+
+TEST(Tagger, DataBreachCrimeEvidenceIsCyberCrime) {
+  TaggerOptions options;
+  options.max_topic_depth = 3;
+  options.max_topics = 30;
+  absl::StatusOr<std::unique_ptr<Tagger>> tagger = Tagger::Create(options);
+  ASSERT_THAT(tagger, IsOk());
+  const TagResult result = (*tagger)->Tag(Article(
+      "Hackers behind phishing emails arrested",
+      {"Police said the hackers used phishing and malware to commit identity theft."}));
+  EXPECT_TRUE(HasTopic(result, "medtop:20000086"));  // crime > cyber crime
+}
+
+TEST(Tagger, DigitalCurrencyIsTechnologyAndEconomy) {
+  const TagResult result = SharedTagger().Tag(Article(
+      "Ethereum and other cryptocurrencies extend their slide",
+      {"Digital currency traders said the blockchain network's upgrade had been delayed."}));
+  EXPECT_TRUE(HasTopic(result, "medtop:13000000"));
+  EXPECT_TRUE(HasTopic(result, "medtop:04000000"));
+}
+
+TEST(Tagger, FranchiseTrailerIsEntertainmentNotWar) {
+  // A film franchise's name is one phrase: the "wars" of "Star Wars" is not conflict.
+  const TagResult result = SharedTagger().Tag(Article(
+      "Disney releases new Star Wars trailer",
+      {"The studio's trailer for the next Star Wars film, starring the original cast, drew "
+       "millions of views in a day.",
+       "Pixar and Marvel films are also due before the summer."}));
+  EXPECT_EQ(TopTopic(result), "medtop:01000000");
+  EXPECT_FALSE(HasTopic(result, "medtop:16000000"));
+}
+
+TEST(Tagger, AwardShowRedCarpetIsEntertainment) {
+  // IPTC files celebrities under human interest; award shows and the red carpet are
+  // entertainment, and together they decide.
+  const TagResult result = SharedTagger().Tag(Article(
+      "Celebrities dazzle on the Golden Globes red carpet",
+      {"The awards show drew movie stars and television hosts; the biggest celebrity of the "
+       "night arrived last."}));
+  EXPECT_EQ(TopTopic(result), "medtop:01000000");
+}
+
+TEST(Tagger, CancelledFlightIsAirlineBusiness) {
+  const TagResult result = SharedTagger().Tag(Article(
+      "Budget airline cancels flight after crew shortage",
+      {"The low cost carrier said flight attendants were unavailable and offered refunds."}));
+  EXPECT_EQ(TopTopic(result), "medtop:04000000");
+}
+
 class FixedModel : public TopicModel {
  public:
   void Predict(const TagInput& input, std::vector<TopicTag>* out) const override {
