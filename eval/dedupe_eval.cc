@@ -23,6 +23,7 @@ namespace {
 struct Doc {
   std::string id;
   std::string event;
+  std::string title;
   std::string matching_text;
   std::string exact_text;  // as the pipeline sets DedupeInput::exact_text
   std::string canonical_url;
@@ -78,6 +79,7 @@ Doc ToDoc(const normalize::Normalizer& normalizer, const LabelledArticle& articl
   Doc doc;
   doc.id = article.raw.id();
   doc.event = article.event;
+  doc.title = article.raw.title();
   auto normalized = normalizer.Normalize(article.raw);
   if (normalized.ok()) {
     doc.matching_text = normalized->matching_text;
@@ -181,7 +183,8 @@ absl::StatusOr<std::vector<Doc>> LoadDocs(const normalize::Normalizer& normalize
 // Same-event corpora: syndicated copies (high shingle overlap) must be merged,
 // independent write-ups (low overlap) must not.
 void EventCorpus(const std::string& name, const std::vector<Doc>& docs,
-                 const std::vector<std::string>& predicted, int64_t window_ms, std::ostream& out) {
+                 const std::vector<std::string>& predicted, int64_t window_ms, bool list_misses,
+                 std::ostream& out) {
   size_t copies = 0, copies_found = 0, independent = 0, independent_merged = 0;
   // Copies published within the dedup window of each other: the only ones the index can
   // still hold when the second arrives.
@@ -194,19 +197,29 @@ void EventCorpus(const std::string& name, const std::vector<Doc>& docs,
       const double containment = Containment(docs[a], docs[b]);
       if (merged) {
         ++predicted_pairs;
-        if (containment >= 0.5) ++predicted_pairs_copies;
+        if (containment >= 0.5) {
+          ++predicted_pairs_copies;
+        } else if (list_misses) {
+          examples.push_back(absl::StrFormat("merged, not a copy: %s~%s (%s / %s, containment %.2f, Jaccard %.2f)",
+                                             docs[a].id, docs[b].id, docs[a].event, docs[b].event,
+                                             containment, Jaccard(docs[a], docs[b])));
+        }
       }
       if (docs[a].event.empty() || docs[a].event != docs[b].event) continue;
       if (containment >= 0.5) {
         ++copies;
         if (merged) ++copies_found;
-        if (std::llabs(docs[a].time_ms - docs[b].time_ms) <= window_ms) {
+        const bool in_window = std::llabs(docs[a].time_ms - docs[b].time_ms) <= window_ms;
+        if (in_window) {
           ++copies_in_window;
           if (merged) ++copies_in_window_found;
         }
-        else if (examples.size() < 3) {
-          examples.push_back(absl::StrFormat("%s~%s (containment %.2f, Jaccard %.2f)", docs[a].id,
-                                             docs[b].id, containment, Jaccard(docs[a], docs[b])));
+        if (!merged && (list_misses || (!in_window && examples.size() < 3))) {
+          examples.push_back(absl::StrFormat(
+              "missed%s: %s~%s (containment %.2f, Jaccard %.2f, %zu / %zu shingles, %.1f days apart)",
+              in_window ? "" : " (outside the window)", docs[a].id, docs[b].id, containment,
+              Jaccard(docs[a], docs[b]), docs[a].shingles.size(), docs[b].shingles.size(),
+              std::llabs(docs[a].time_ms - docs[b].time_ms) / 86400000.0));
         }
       } else if (containment < 0.2) {
         ++independent;
@@ -227,7 +240,7 @@ void EventCorpus(const std::string& name, const std::vector<Doc>& docs,
 // Reuters: re-sent and corrected stories. Truth: pairs whose exact word-3-shingle
 // Jaccard >= 0.8 (near-identical bodies), found with an inverted index.
 void ReutersCorpus(const std::vector<Doc>& docs, const std::vector<std::string>& predicted,
-                   std::ostream& out) {
+                   bool list_misses, std::ostream& out) {
   absl::flat_hash_map<uint64_t, std::vector<uint32_t>> postings;
   for (uint32_t i = 0; i < docs.size(); ++i) {
     for (uint64_t s : docs[i].shingles) postings[s].push_back(i);
@@ -251,7 +264,34 @@ void ReutersCorpus(const std::vector<Doc>& docs, const std::vector<std::string>&
       ++truth_pairs_direct;
     }
   }
-  PairCounts pairs = ComparePairs(predicted, truth.Labels());
+  const std::vector<std::string> truth_labels = truth.Labels();
+  PairCounts pairs = ComparePairs(predicted, truth_labels);
+  if (list_misses) {
+    // The predicted clusters that hold the most false pairs, with a few of their titles.
+    std::map<std::string, std::vector<size_t>> members;
+    for (size_t i = 0; i < docs.size(); ++i) members[predicted[i]].push_back(i);
+    std::vector<std::pair<double, std::string>> worst;
+    for (const auto& [cluster, list] : members) {
+      if (list.size() < 2) continue;
+      std::map<std::string, double> by_truth;
+      for (size_t i : list) ++by_truth[truth_labels[i]];
+      double good = 0;
+      for (const auto& [_, n] : by_truth) good += Pairs(n);
+      if (Pairs(list.size()) > good) worst.emplace_back(Pairs(list.size()) - good, cluster);
+    }
+    std::sort(worst.rbegin(), worst.rend());
+    for (size_t w = 0; w < std::min<size_t>(worst.size(), 15); ++w) {
+      const std::vector<size_t>& list = members[worst[w].second];
+      std::string titles;
+      for (size_t x = 0; x < std::min<size_t>(list.size(), 4); ++x) {
+        absl::StrAppend(&titles, x == 0 ? "" : " | ", docs[list[x]].title, " [",
+                        docs[list[x]].shingles.size(), "; J with first ",
+                        absl::StrFormat("%.2f", Jaccard(docs[list[0]], docs[list[x]])), "]");
+      }
+      out << absl::StrFormat("<!-- false pairs %.0f in a cluster of %zu: %s -->\n", worst[w].first,
+                             list.size(), titles);
+    }
+  }
   out << absl::StrFormat(
       "| reuters21578 train | %zu | %.0f | %.0f | %s | %s | %s |\n", docs.size(), pairs.actual,
       pairs.predicted, Pct(pairs.precision()), Pct(pairs.recall()), Pct(pairs.f1()));
@@ -442,10 +482,14 @@ absl::Status RunDedupeEval(const DedupeEvalOptions& options, std::ostream& out) 
   normalize::Normalizer normalizer{normalize::NormalizeOptions{}};
   const dedupe::DedupeOptions& d = options.dedupe;
   out << absl::StrFormat(
-      "Settings: %d-word shingles, %d MinHash values in %d bands, resemblance >= %.2f or "
-      "containment >= %.2f (with resemblance >= %.2f and >= %d shingles).\n\n",
-      d.shingle_size, d.num_hashes, d.bands, d.resemblance_threshold, d.containment_threshold,
-      d.min_resemblance_for_containment, d.min_shingles_for_containment);
+      "Settings: %d-word shingles, %d MinHash values (%d over the whole text, %d over the lead "
+      "of %d shingles) in %d bands; resemblance >= %.2f, or containment >= %.2f (with "
+      "resemblance >= %.2f), or lead containment >= %.2f (with resemblance >= %.2f); "
+      "containment rules need >= %d shingles.\n\n",
+      d.shingle_size, d.num_hashes, d.num_hashes - d.lead_hashes, d.lead_hashes, d.lead_shingles,
+      d.bands, d.resemblance_threshold, d.containment_threshold,
+      d.min_resemblance_for_containment, d.lead_containment_threshold, d.min_resemblance_for_lead,
+      d.min_shingles_for_containment);
 
   out << "### Same-event corpora\n\n"
       << "| corpus | articles | same-event copy pairs (containment >= 0.5) | recall | "
@@ -454,10 +498,11 @@ absl::Status RunDedupeEval(const DedupeEvalOptions& options, std::ostream& out) 
          "merged pairs (exact containment >= 0.5) |\n|---|---|---|---|---|---|---|---|---|\n";
   auto news_cluster = LoadDocs(normalizer, options.data_dir + "/news_cluster/news_cluster.jsonl");
   if (!news_cluster.ok()) return news_cluster.status();
-  EventCorpus("news_cluster", *news_cluster, PredictClusters(d, *news_cluster), d.window_ms, out);
+  EventCorpus("news_cluster", *news_cluster, PredictClusters(d, *news_cluster), d.window_ms,
+              options.list_misses, out);
   auto basil = LoadDocs(normalizer, options.data_dir + "/basil/articles.jsonl");
   if (!basil.ok()) return basil.status();
-  EventCorpus("basil", *basil, PredictClusters(d, *basil), d.window_ms, out);
+  EventCorpus("basil", *basil, PredictClusters(d, *basil), d.window_ms, options.list_misses, out);
 
   out << "\n### Reuters-21578: re-sent and corrected stories\n\n"
       << "Truth: pairs with exact word-3-shingle Jaccard >= 0.8, joined transitively.\n\n"
@@ -466,7 +511,7 @@ absl::Status RunDedupeEval(const DedupeEvalOptions& options, std::ostream& out) 
   auto reuters = LoadDocs(normalizer, options.data_dir + "/reuters21578/train.jsonl",
                           options.reuters_limit);
   if (!reuters.ok()) return reuters.status();
-  ReutersCorpus(*reuters, PredictClusters(d, *reuters), out);
+  ReutersCorpus(*reuters, PredictClusters(d, *reuters), options.list_misses, out);
 
   out << "\n### Syndication edits of real articles (news_cluster + basil bodies)\n\n";
   auto bases_a = LoadJsonl(options.data_dir + "/news_cluster/news_cluster.jsonl");

@@ -18,6 +18,8 @@ struct DedupeEvalOptions {
   dedupe::DedupeOptions dedupe;
   // Seed of the synthetic edits. Default 42.
   unsigned seed = 42;
+  // List missed copy pairs and wrongly merged pairs (as HTML comments). Default false.
+  bool list_misses = false;
   // Reuters documents used (0 = all). Default 0.
   size_t reuters_limit = 0;
 };

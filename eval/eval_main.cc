@@ -22,6 +22,25 @@ int main(int argc, char** argv) {
   dedup->add_option("--min-resemblance", dedupe.dedupe.min_resemblance_for_containment,
                     "Minimum resemblance for a containment match")
       ->capture_default_str();
+  dedup->add_option("--lead-hashes", dedupe.dedupe.lead_hashes,
+                    "MinHash values over the lead (0 = none)")
+      ->capture_default_str();
+  dedup->add_option("--lead-shingles", dedupe.dedupe.lead_shingles, "Shingles in the lead")
+      ->capture_default_str();
+  dedup->add_option("--lead-containment", dedupe.dedupe.lead_containment_threshold,
+                    "Share of an earlier article's lead that makes a trimmed copy")
+      ->capture_default_str();
+  dedup->add_option("--min-resemblance-lead", dedupe.dedupe.min_resemblance_for_lead,
+                    "Minimum resemblance for a lead match")
+      ->capture_default_str();
+  dedup->add_option("--short-shingles", dedupe.dedupe.short_text_shingles,
+                    "Articles with fewer shingles need the short resemblance threshold")
+      ->capture_default_str();
+  dedup->add_option("--short-threshold", dedupe.dedupe.short_resemblance_threshold,
+                    "Resemblance threshold for short articles")
+      ->capture_default_str();
+  dedup->add_flag("--misses", dedupe.list_misses,
+                  "List the missed copy pairs and the wrongly merged pairs of each corpus");
   dedup->add_option("--num-hashes", dedupe.dedupe.num_hashes, "MinHash values")->capture_default_str();
   dedup->add_option("--bands", dedupe.dedupe.bands, "LSH bands")->capture_default_str();
   dedup->add_option("--shingle-size", dedupe.dedupe.shingle_size, "Words per shingle")

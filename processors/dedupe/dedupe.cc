@@ -155,6 +155,39 @@ uint64_t ReadVarint(const char** p) {
   }
 }
 
+// Marks an empty bin; no value equals it.
+constexpr SignatureValue kEmptyBin = std::numeric_limits<SignatureValue>::max();
+
+// A shingle's bin and value among the lead bins [whole, whole + lead_bins), under a hash
+// independent of the whole-text bins' one.
+struct LeadSlot {
+  uint64_t bin;
+  SignatureValue value;
+};
+LeadSlot LeadSlotOf(uint64_t shingle, uint64_t whole, uint64_t lead_bins) {
+  const uint64_t h = Mix(shingle ^ 0x6c65616473616c74ULL);  // "leadsalt"
+  return {whole + (((h >> 32) * lead_bins) >> 32), static_cast<SignatureValue>(h % kEmptyBin)};
+}
+
+// One-permutation MinHash densification over `bins` values: an empty bin borrows the value of
+// the next non-empty bin to its right, salted by the distance. Nothing to borrow (no
+// shingles): left as is.
+void Densify(SignatureValue* signature, size_t bins) {
+  constexpr SignatureValue kEmpty = kEmptyBin;
+  // Fixed: signatures must be identical across runs and processes.
+  constexpr uint64_t kDensifySalt = 0x6e657773666c6f77ULL;  // "newsflow"
+  bool any = false;
+  for (size_t i = 0; i < bins && !any; ++i) any = signature[i] != kEmpty;
+  if (!any) return;
+  for (size_t i = 0; i < bins; ++i) {
+    if (signature[i] != kEmpty) continue;
+    size_t distance = 1;
+    while (signature[(i + distance) % bins] == kEmpty) ++distance;
+    const SignatureValue borrowed = signature[(i + distance) % bins];
+    signature[i] = static_cast<SignatureValue>(Mix(borrowed + distance * kDensifySalt) % kEmpty);
+  }
+}
+
 int Log2Floor(uint64_t x) { return 63 - __builtin_clzll(x | 1); }
 uint64_t BitCeil(uint64_t x) { return x <= 1 ? 1 : uint64_t{1} << (Log2Floor(x - 1) + 1); }
 
@@ -436,8 +469,28 @@ absl::Status DedupeOptions::Validate() const {
     return absl::InvalidArgumentError(absl::StrCat(
         "dedupe num_hashes (", num_hashes, ") must be a positive multiple of bands (", bands, ")"));
   }
+  const int rows = num_hashes / bands;
+  if (lead_hashes < 0 || lead_hashes > num_hashes - 2 * rows || lead_hashes % rows != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "dedupe lead_hashes (", lead_hashes, ") must be a multiple of num_hashes / bands (", rows,
+        ") that leaves at least two bands for the whole text"));
+  }
+  if (lead_hashes > 0 && (lead_shingles < 1 || lead_shingles > 100000)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("dedupe lead_shingles must be in [1, 100000], got ", lead_shingles));
+  }
+  if (lead_containment_threshold <= 0 || lead_containment_threshold > 1) {
+    return absl::InvalidArgumentError("dedupe lead_containment_threshold must be in (0, 1]");
+  }
+  if (min_resemblance_for_lead < 0 || min_resemblance_for_lead > 1) {
+    return absl::InvalidArgumentError("dedupe min_resemblance_for_lead must be in [0, 1]");
+  }
   if (resemblance_threshold <= 0 || resemblance_threshold > 1) {
     return absl::InvalidArgumentError("dedupe resemblance_threshold must be in (0, 1]");
+  }
+  if (short_text_shingles < 0) return absl::InvalidArgumentError("dedupe short_text_shingles must be >= 0");
+  if (short_resemblance_threshold <= 0 || short_resemblance_threshold > 1) {
+    return absl::InvalidArgumentError("dedupe short_resemblance_threshold must be in (0, 1]");
   }
   if (containment_threshold <= 0 || containment_threshold > 1) {
     return absl::InvalidArgumentError("dedupe containment_threshold must be in (0, 1]");
@@ -456,7 +509,9 @@ absl::Status DedupeOptions::Validate() const {
 }
 
 Deduper::Deduper(const DedupeOptions& options)
-    : options_(options), rows_per_band_(options.num_hashes / std::max(1, options.bands)) {
+    : options_(options),
+      rows_per_band_(options.num_hashes / std::max(1, options.bands)),
+      whole_hashes_(options.num_hashes - std::max(0, options.lead_hashes)) {
   Clear();
 }
 
@@ -487,11 +542,12 @@ void Deduper::Clear() {
 
 std::vector<SignatureValue> Deduper::Signature(std::string_view matching_text,
                                                int* shingle_count) const {
-  return Signature(matching_text, shingle_count, nullptr);
+  return Signature(matching_text, shingle_count, nullptr, nullptr);
 }
 
 std::vector<SignatureValue> Deduper::Signature(std::string_view matching_text, int* shingle_count,
-                                               std::vector<uint32_t>* stored_values) const {
+                                               std::vector<uint32_t>* stored_values,
+                                               std::vector<uint64_t>* unique_shingles) const {
   // Uninitialized (no zero fill): only the first unit_count are read.
   std::unique_ptr<uint64_t[]> units(new uint64_t[matching_text.size() / 2 + 2]);
   const size_t unit_count = UnitHashes(matching_text, units.get());
@@ -508,41 +564,56 @@ std::vector<SignatureValue> Deduper::Signature(std::string_view matching_text, i
       }
       shingles[start] = Mix(h);
     }
-    std::sort(shingles.begin(), shingles.end());
-    shingles.erase(std::unique(shingles.begin(), shingles.end()), shingles.end());
   }
+  // The lead: the first distinct shingles in text order.
+  std::vector<uint64_t> lead_order;
+  if (options_.lead_hashes > 0) {
+    const size_t wanted = static_cast<size_t>(options_.lead_shingles);
+    lead_order.reserve(std::min(wanted, shingles.size()));
+    for (size_t i = 0; i < shingles.size() && lead_order.size() < wanted; ++i) {
+      if (std::find(lead_order.begin(), lead_order.end(), shingles[i]) == lead_order.end()) {
+        lead_order.push_back(shingles[i]);
+      }
+    }
+  }
+  std::sort(shingles.begin(), shingles.end());
+  shingles.erase(std::unique(shingles.begin(), shingles.end()), shingles.end());
   *shingle_count = static_cast<int>(shingles.size());
 
   // One-permutation MinHash: one hash per shingle picks a bin and a value; each bin keeps
   // its minimum. O(shingles) instead of O(shingles x num_hashes) for k independent hashes,
   // with the same estimator (share of equal bins) for texts longer than the signature.
+  // Bins [0, whole) take every shingle; bins [whole, num_hashes) take the lead's shingles
+  // under a second hash (LeadHash), so the two parts are independent samples.
   constexpr SignatureValue kEmpty = std::numeric_limits<SignatureValue>::max();
-  // Fixed: signatures must be identical across runs and processes.
-  constexpr uint64_t kDensifySalt = 0x6e657773666c6f77ULL;  // "newsflow"
-  const uint64_t bins = static_cast<uint64_t>(options_.num_hashes);
+  const uint64_t whole = static_cast<uint64_t>(whole_hashes_);
+  const uint64_t lead_bins = static_cast<uint64_t>(options_.num_hashes) - whole;
   std::vector<SignatureValue> signature(options_.num_hashes, kEmpty);
+  if (lead_bins > 0) {
+    for (uint64_t shingle : lead_order) {
+      const LeadSlot slot = LeadSlotOf(shingle, whole, lead_bins);
+      signature[slot.bin] = std::min(signature[slot.bin], slot.value);
+    }
+  }
   for (uint64_t s : shingles) {
-    const uint64_t bin = ((s >> 32) * bins) >> 32;
+    const uint64_t bin = ((s >> 32) * whole) >> 32;
     const SignatureValue value = static_cast<SignatureValue>(s % kEmpty);  // never kEmpty
     signature[bin] = std::min(signature[bin], value);
   }
   if (stored_values != nullptr) {
     stored_values->resize(shingles.size());
     for (size_t i = 0; i < shingles.size(); ++i) {
-      const uint64_t bin = ((shingles[i] >> 32) * bins) >> 32;
+      const uint64_t bin = ((shingles[i] >> 32) * whole) >> 32;
       (*stored_values)[i] =
           static_cast<uint32_t>(bin << kStoredValueBits | ((shingles[i] % kEmpty) & 0xfff));
     }
   }
-  // Densification: an empty bin borrows the value of the next non-empty bin to its right,
-  // salted by the distance, so short texts still get comparable signatures.
-  for (size_t i = 0; i < signature.size() && !shingles.empty(); ++i) {
-    if (signature[i] != kEmpty) continue;
-    size_t distance = 1;
-    while (signature[(i + distance) % signature.size()] == kEmpty) ++distance;
-    const SignatureValue borrowed = signature[(i + distance) % signature.size()];
-    signature[i] = static_cast<SignatureValue>(Mix(borrowed + distance * kDensifySalt) % kEmpty);
-  }
+  // Densification, in each part on its own: an empty bin borrows the value of the next
+  // non-empty bin to its right, salted by the distance, so short texts still get comparable
+  // signatures.
+  Densify(signature.data(), whole);
+  Densify(signature.data() + whole, lead_bins);
+  if (unique_shingles != nullptr) *unique_shingles = std::move(shingles);
   return signature;
 }
 
@@ -618,7 +689,9 @@ DedupeResult Deduper::Process(const DedupeInput& input, DedupeChanges* changes) 
 
   int shingle_count = 0;
   std::vector<uint32_t> shingle_values;
-  std::vector<SignatureValue> signature = Signature(input.matching_text, &shingle_count, &shingle_values);
+  std::vector<uint64_t> shingles;
+  std::vector<SignatureValue> signature =
+      Signature(input.matching_text, &shingle_count, &shingle_values, &shingles);
   // Every (bin, stored value) of this article's shingles, to tell which of an earlier
   // article's minimum values are shingles of this one.
   const size_t bitmap_words = (static_cast<size_t>(options_.num_hashes) << kStoredValueBits) / 64 + 1;
@@ -631,6 +704,20 @@ DedupeResult Deduper::Process(const DedupeInput& input, DedupeChanges* changes) 
   std::vector<uint64_t> band_keys(options_.bands);
   for (int band = 0; band < options_.bands; ++band) band_keys[band] = BandKey(signature, band);
 
+  // How many of the stored values [begin, end) of a packed signature are values of this
+  // article's shingles (in the same bins).
+  auto stored_values_found = [&](const uint8_t* stored, int begin, int end) {
+    int found = 0;
+    for (int i = begin; i < end; ++i) {
+      const uint32_t packed3 = static_cast<uint32_t>(stored[i / 2 * 3]) |
+                               static_cast<uint32_t>(stored[i / 2 * 3 + 1]) << 8 |
+                               static_cast<uint32_t>(stored[i / 2 * 3 + 2]) << 16;
+      const uint32_t value = (i % 2 == 0 ? packed3 : packed3 >> 12) & 0xfff;
+      const uint32_t key = static_cast<uint32_t>(i) << kStoredValueBits | value;
+      found += (shingle_bitmap_[key >> 6] >> (key & 63)) & 1;
+    }
+    return found;
+  };
   // Estimated containment of the smaller of this article and entry `sequence` in the other.
   auto containment_of = [&](uint64_t sequence, float similarity) -> float {
     const Chunk& chunk = ChunkFor(sequence);
@@ -646,22 +733,49 @@ DedupeResult Deduper::Process(const DedupeInput& input, DedupeChanges* changes) 
       // left out through their expected number). The other way round (a trimmed copy after
       // the original) only the resemblance-based estimate is available.
       const uint8_t* stored = chunk.signatures.data() + slot * signature_bytes;
-      int found = 0;
-      for (int i = 0; i < num_hashes; ++i) {
-        const uint32_t packed3 = static_cast<uint32_t>(stored[i / 2 * 3]) |
-                                 static_cast<uint32_t>(stored[i / 2 * 3 + 1]) << 8 |
-                                 static_cast<uint32_t>(stored[i / 2 * 3 + 2]) << 16;
-        const uint32_t value = (i % 2 == 0 ? packed3 : packed3 >> 12) & 0xfff;
-        const uint32_t key = static_cast<uint32_t>(i) << kStoredValueBits | value;
-        found += (shingle_bitmap_[key >> 6] >> (key & 63)) & 1;
-      }
-      const double filled = num_hashes * (1.0 - std::pow(1.0 - 1.0 / num_hashes, candidate_shingles));
+      const int found = stored_values_found(stored, 0, whole_hashes_);
+      const double filled = whole_hashes_ * (1.0 - std::pow(1.0 - 1.0 / whole_hashes_, candidate_shingles));
       return std::min(1.0f, static_cast<float>(found / filled));
     }
     // |A ∩ B| = J (|A| + |B|) / (1 + J); containment of the smaller in the larger.
     const float intersection =
         similarity * static_cast<float>(shingle_count + candidate_shingles) / (1 + similarity);
     return std::min(1.0f, intersection / static_cast<float>(smaller));
+  };
+
+  // Estimated share of entry `sequence`'s lead found among this article's shingles: its lead
+  // values are its lead's shingles drawn at random (as for the direct containment above).
+  const int lead_bins = num_hashes - whole_hashes_;
+  // This article's shingles in the lead bins' terms, added to the bitmap only when a
+  // candidate first needs them (few do: those between the two resemblance thresholds).
+  bool lead_values_set = false;
+  auto lead_containment_of = [&](uint64_t sequence) -> float {
+    if (lead_bins == 0) return 0;
+    if (!lead_values_set) {
+      lead_values_set = true;
+      const size_t first = shingle_values.size();
+      shingle_values.resize(first + shingles.size());
+      for (size_t i = 0; i < shingles.size(); ++i) {
+        const LeadSlot slot = LeadSlotOf(shingles[i], static_cast<uint64_t>(whole_hashes_),
+                                         static_cast<uint64_t>(lead_bins));
+        const uint32_t v = static_cast<uint32_t>(slot.bin << kStoredValueBits | (slot.value & 0xfff));
+        shingle_values[first + i] = v;
+        shingle_bitmap_[v >> 6] |= uint64_t{1} << (v & 63);
+      }
+    }
+    const Chunk& chunk = ChunkFor(sequence);
+    const uint64_t slot = sequence & (kChunkSize - 1);
+    const int lead_shingles = std::min<int>(chunk.shingle_count[slot], options_.lead_shingles);
+    if (lead_shingles <= 0) return 0;
+    const int found =
+        stored_values_found(chunk.signatures.data() + slot * signature_bytes, whole_hashes_, num_hashes);
+    // A value also matches by chance when one of this article's shingles in that bin agrees
+    // in its stored bits: about shingle_count / lead_bins shingles per bin.
+    const double chance = std::min(0.5, static_cast<double>(shingle_count) / lead_bins /
+                                            (1 << kStoredValueBits));
+    const double filled = lead_bins * (1.0 - std::pow(1.0 - 1.0 / lead_bins, lead_shingles));
+    const double share = (found / filled - chance) / (1.0 - chance);
+    return static_cast<float>(std::clamp(share, 0.0, 1.0));
   };
 
   // Near: LSH candidates, verified by the signature's estimate of resemblance/containment.
@@ -695,21 +809,27 @@ DedupeResult Deduper::Process(const DedupeInput& input, DedupeChanges* changes) 
       if (!first_visit(sequence)) return true;
       const Chunk& chunk = ChunkFor(sequence);
       const uint64_t slot = sequence & (kChunkSize - 1);
-      const int agree =
-          AgreeingValues(chunk.signatures.data() + slot * signature_bytes, packed.data(), num_hashes);
+      // Resemblance from the whole-text values only (the lead values sample another set).
+      const int agree = AgreeingValues(chunk.signatures.data() + slot * signature_bytes,
+                                       packed.data(), whole_hashes_);
       // Unequal values agree in their low bits by chance (1 in 4096; b-bit MinHash, Li &
       // König 2010): the unbiased estimate of resemblance removes that.
       constexpr float kChance = 1.0f / (1 << kStoredValueBits);
       const float similarity =
-          std::max(0.0f, (static_cast<float>(agree) / num_hashes - kChance) / (1.0f - kChance));
-      const bool resembles = similarity >= options_.resemblance_threshold;
+          std::max(0.0f, (static_cast<float>(agree) / whole_hashes_ - kChance) / (1.0f - kChance));
+      // Containment and lead containment are needed for the verdict only below the
+      // resemblance threshold (and then only where their rule can apply); for the report,
+      // of the best match only.
       const int smaller = std::min(shingle_count, static_cast<int>(chunk.shingle_count[slot]));
-      // Containment is needed for the verdict only below the resemblance threshold (and then
-      // only where the containment rule can apply); for the report, of the best match only.
-      if (!resembles && (similarity < options_.min_resemblance_for_containment ||
-                         smaller < options_.min_shingles_for_containment ||
-                         containment_of(sequence, similarity) < options_.containment_threshold)) {
-        return true;
+      if (smaller < options_.short_text_shingles) {
+        if (similarity < options_.short_resemblance_threshold) return true;
+      } else if (similarity < options_.resemblance_threshold) {
+        if (smaller < options_.min_shingles_for_containment) return true;
+        const bool contained = similarity >= options_.min_resemblance_for_containment &&
+                               containment_of(sequence, similarity) >= options_.containment_threshold;
+        const bool lead_kept = !contained && similarity >= options_.min_resemblance_for_lead &&
+                               lead_containment_of(sequence) >= options_.lead_containment_threshold;
+        if (!contained && !lead_kept) return true;
       }
       // Closest earlier article; on a tie the earliest wins, for determinism.
       if (best == kNoSequence || similarity > best_similarity ||
@@ -720,7 +840,11 @@ DedupeResult Deduper::Process(const DedupeInput& input, DedupeChanges* changes) 
       return true;
     });
   }
-  if (best != kNoSequence) best_containment = containment_of(best, best_similarity);
+  float best_lead_containment = 0;
+  if (best != kNoSequence) {
+    best_containment = containment_of(best, best_similarity);
+    best_lead_containment = lead_containment_of(best);
+  }
   for (size_t i = 0; i < seen_used; ++i) seen[seen_used_slots_[i]] = 0;
 
   for (uint32_t v : shingle_values) shingle_bitmap_[v >> 6] = 0;
@@ -734,6 +858,7 @@ DedupeResult Deduper::Process(const DedupeInput& input, DedupeChanges* changes) 
     result.duplicate_of = std::string(best_id);
     result.similarity = best_similarity;
     result.containment = best_containment;
+    result.lead_containment = best_lead_containment;
   } else {
     result.status = DedupStatus::kUnique;
     result.cluster_id = input.id;
@@ -822,7 +947,23 @@ void Deduper::EvictExpired(int64_t newest_event_time_ms, DedupeChanges* changes)
   }
 }
 
+std::string Deduper::SignatureScheme() const {
+  // "oph2": one-permutation MinHash over word (or character) shingles, whole-text bins first,
+  // then lead bins under LeadHash. Bump the name when the computation changes.
+  return absl::StrCat("oph2 k=", options_.shingle_size, " h=", options_.num_hashes,
+                      " lead=", options_.lead_hashes, "/",
+                      options_.lead_hashes > 0 ? options_.lead_shingles : 0);
+}
+
 absl::Status Deduper::Restore(std::vector<IndexedArticle> entries, const DedupeRestorePoint& point) {
+  if (!entries.empty() && !point.signature_scheme.empty() &&
+      point.signature_scheme != SignatureScheme()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "dedup state was written with signature scheme '", point.signature_scheme,
+        "'; this processor computes '", SignatureScheme(),
+        "' (changed dedup settings or version): run with the settings that wrote it, or reset "
+        "the dedup changelog (deploy/OPERATIONS.md)"));
+  }
   for (size_t i = 0; i < entries.size(); ++i) {
     if (entries[i].signature.size() != static_cast<size_t>(options_.num_hashes)) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -863,6 +1004,7 @@ DedupeRestorePoint Deduper::restore_point() const {
   point.next_sequence = next_sequence_;
   point.evicted_by_window = stats_.evicted_by_window;
   point.evicted_by_cap = stats_.evicted_by_cap;
+  point.signature_scheme = SignatureScheme();
   return point;
 }
 

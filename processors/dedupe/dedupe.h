@@ -21,13 +21,33 @@ struct DedupeOptions {
   // Words per shingle for space-delimited text; characters per n-gram for Chinese,
   // Japanese, Thai and other unsegmented scripts. Default 3.
   int shingle_size = 3;
-  // MinHash signature length. Must equal bands * rows_per_band. Default 64.
+  // MinHash signature length (whole-text values plus lead values). Must be a multiple of
+  // bands. Default 64.
   int num_hashes = 64;
-  // LSH bands; more bands find lower similarities at the cost of more candidates. Default 32.
+  // LSH bands over the whole signature (whole-text and lead values alike); more bands find
+  // lower similarities at the cost of more candidates. Default 32.
   int bands = 32;
+  // Values of the signature taken over the article's lead (its first `lead_shingles`
+  // shingles) instead of the whole text; the rest cover the whole text and give the
+  // resemblance. Syndication trims from the end and keeps the lead (inverted pyramid), so an
+  // earlier article's lead found in a new one is strong evidence of a trimmed copy even when
+  // the whole-text overlap is small. 0 = no lead values. Must be a multiple of
+  // num_hashes / bands (whole bands). Default 16.
+  int lead_hashes = 16;
+  // Shingles (in text order) that make up the lead. Default 50 (about the first two
+  // paragraphs of wire copy).
+  int lead_shingles = 50;
   // Estimated Jaccard resemblance at or above which an earlier article is a near duplicate.
   // Default 0.4 (chosen with `newsflow-eval dedup`, docs/QUALITY.md).
   double resemblance_threshold = 0.4;
+  // Articles with fewer shingles than this are "short" (briefs, dividend notices, one-line
+  // market reports): written from templates, two different ones share half their few
+  // shingles, so a pair where either is short needs `short_resemblance_threshold`.
+  // Default 40 (about 40 words).
+  int short_text_shingles = 40;
+  // Resemblance at or above which a short article is a near duplicate (see above); the
+  // containment and lead rules do not apply to short articles. Default 0.7.
+  double short_resemblance_threshold = 0.7;
   // Estimated containment (share of the smaller article's shingles found in the larger) at or
   // above which a trimmed or padded copy is a near duplicate. Default 0.6.
   double containment_threshold = 0.6;
@@ -37,6 +57,14 @@ struct DedupeOptions {
   // Containment is trusted only with at least this resemblance: a short article that shares
   // one quoted paragraph with a long one is contained in it, but is not a copy. Default 0.15.
   double min_resemblance_for_containment = 0.15;
+  // Share of an earlier article's lead found in the new article at or above which the new
+  // one is a near duplicate (a trimmed copy that kept the lead), provided the resemblance is
+  // at least `min_resemblance_for_lead` and both have `min_shingles_for_containment`
+  // shingles. Default 0.75.
+  double lead_containment_threshold = 0.75;
+  // Resemblance floor of the lead rule: an article that quotes another's first paragraphs
+  // and goes on with its own reporting is not a copy. Default 0.1.
+  double min_resemblance_for_lead = 0.1;
   // Articles older (by event time) than the newest seen minus this window are evicted.
   // Default 7 days.
   int64_t window_ms = 7LL * 24 * 3600 * 1000;
@@ -67,6 +95,7 @@ struct DedupeResult {
   std::string duplicate_of;  // closest earlier article; empty when unique
   float similarity = 0;      // estimated Jaccard resemblance with duplicate_of
   float containment = 0;     // estimated containment (smaller in larger)
+  float lead_containment = 0;  // estimated share of duplicate_of's lead found in this article
 };
 
 struct DedupeStats {
@@ -105,6 +134,10 @@ struct DedupeRestorePoint {
   uint64_t next_sequence = 0;
   uint64_t evicted_by_window = 0;
   uint64_t evicted_by_cap = 0;
+  // Deduper::SignatureScheme() of the index that wrote the entries; empty = not recorded
+  // (not checked). Restore refuses entries of another scheme: their signatures would be
+  // compared bin by bin with differently computed ones.
+  std::string signature_scheme;
 };
 
 // Streaming deduplicator. The verdict for an article depends only on the articles
@@ -124,6 +157,10 @@ class Deduper {
   DedupeRestorePoint restore_point() const;
 
   DedupeStats stats() const;
+
+  // Names everything that determines a signature (shingling, bins, lead), e.g.
+  // "oph2 k=3 h=64 lead=16/50". Entries are only comparable between equal schemes.
+  std::string SignatureScheme() const;
 
   // MinHash signature of `matching_text` (exposed for tests and benchmarks).
   std::vector<SignatureValue> Signature(std::string_view matching_text, int* shingle_count) const;
@@ -147,14 +184,17 @@ class Deduper {
   void Clear();
 
   Chunk& ChunkFor(uint64_t sequence) const;
-  // Signature, and when `stored_values` is given, every shingle's bin << 12 | the low 12 bits
-  // of its value.
+  // Signature, and when `stored_values` is given, every shingle's whole-text bin << 12 | the
+  // low 12 bits of its value: what an earlier article's stored values are checked against.
+  // `unique_shingles`, when given, receives the article's distinct shingle hashes.
   std::vector<SignatureValue> Signature(std::string_view matching_text, int* shingle_count,
-                                        std::vector<uint32_t>* stored_values) const;
+                                        std::vector<uint32_t>* stored_values,
+                                        std::vector<uint64_t>* unique_shingles) const;
   size_t size() const { return static_cast<size_t>(next_sequence_ - front_sequence_); }
 
   DedupeOptions options_;
   int rows_per_band_;
+  int whole_hashes_;  // signature values [0, whole_hashes_) cover the whole text, the rest the lead
 
   uint64_t next_sequence_ = 0;
   uint64_t front_sequence_ = 0;  // oldest indexed; indexed = [front_sequence_, next_sequence_)

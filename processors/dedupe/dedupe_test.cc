@@ -154,6 +154,94 @@ TEST(Dedupe, EstimatesContainmentOfAShorterEarlierArticleDirectly) {
   }
 }
 
+// Paragraphs of invented text that no story shares (a local angle, another story).
+std::vector<std::string> ForeignParagraphs(int count, unsigned seed) {
+  std::mt19937 random(seed);
+  std::vector<std::string> paragraphs;
+  for (int p = 0; p < count; ++p) {
+    std::string paragraph;
+    for (int w = 0; w < 30; ++w) paragraph += " word" + std::to_string(random() % 20000);
+    paragraphs.push_back(paragraph.substr(1));
+  }
+  return paragraphs;
+}
+
+// The story at full length plus eight more paragraphs, as a wire service files it.
+std::vector<std::string> LongStory() {
+  std::vector<std::string> paragraphs = StoryParagraphs();
+  for (const std::string& p : ForeignParagraphs(8, 7)) paragraphs.push_back(p);
+  return paragraphs;
+}
+
+// The syndication edit the whole-text signature cannot see: an outlet keeps the first
+// paragraphs of a long wire story, inserts two of its own and makes a few typos. Only a
+// seventh of the original's shingles remain and half the copy is its own, so resemblance and
+// containment estimates are both low; the original's lead, though, is all there.
+std::vector<std::string> HeavilyTrimmedCopy() {
+  std::vector<std::string> copy(StoryParagraphs().begin(), StoryParagraphs().begin() + 3);
+  const std::vector<std::string> local = ForeignParagraphs(2, 99);
+  copy.insert(copy.begin() + 1, local[0]);
+  copy.insert(copy.begin() + 3, local[1]);
+  copy[2].replace(copy[2].find("shipyard"), 8, "shipyrad");
+  copy[4].replace(copy[4].find("shortage"), 8, "shortgae");
+  return copy;
+}
+
+TEST(Dedupe, FlagsHeavilyTrimmedCopyThatKeptTheLeadAsNearDuplicate) {
+  Deduper deduper{DedupeOptions{}};
+  deduper.Process(Article("wire", Join(LongStory())));
+  DedupeResult result = deduper.Process(Article("outlet", Join(HeavilyTrimmedCopy())));
+  EXPECT_EQ(result.status, DedupStatus::kNearDuplicate);
+  EXPECT_EQ(result.duplicate_of, "wire");
+  EXPECT_LT(result.similarity, 0.4);
+  EXPECT_GE(result.lead_containment, 0.75);
+}
+
+TEST(Dedupe, WithoutLeadValuesTheHeavilyTrimmedCopyIsMissed) {
+  DedupeOptions options;
+  options.lead_hashes = 0;  // the signature before lead values: the rule above is what finds it
+  Deduper deduper{options};
+  deduper.Process(Article("wire", Join(LongStory())));
+  EXPECT_EQ(deduper.Process(Article("outlet", Join(HeavilyTrimmedCopy()))).status,
+            DedupStatus::kUnique);
+}
+
+TEST(Dedupe, KeepsLongStoryThatQuotesAnotherStorysLeadUnique) {
+  Deduper deduper{DedupeOptions{}};
+  deduper.Process(Article("wire", Join(StoryParagraphs())));
+  // Another newsroom's write-up: the wire's first two paragraphs, then its own reporting.
+  std::vector<std::string> write_up(StoryParagraphs().begin(), StoryParagraphs().begin() + 2);
+  for (const std::string& p : ForeignParagraphs(14, 5)) write_up.push_back(p);
+  DedupeResult result = deduper.Process(Article("write-up", Join(write_up)));
+  EXPECT_EQ(result.status, DedupStatus::kUnique);
+}
+
+// Dividend notices, one-line market reports: the same template with other figures. Half
+// their few shingles agree, which for long texts would mean a copy.
+TEST(Dedupe, KeepsShortTemplatedNoticesWithOtherFiguresApart) {
+  Deduper deduper{DedupeOptions{}};
+  deduper.Process(Article("first", "qtly div 12 cts vs 12 cts prior pay april 10 record march 20"));
+  EXPECT_EQ(deduper.Process(Article("second", "qtly div 15 cts vs 15 cts prior pay april 10 "
+                                              "record march 20"))
+                .status,
+            DedupStatus::kUnique);
+  EXPECT_EQ(deduper.Process(Article("third", "qtly div 21 cts vs 21 cts prior pay may one "
+                                             "record april 15"))
+                .status,
+            DedupStatus::kUnique);
+}
+
+TEST(Dedupe, FlagsResentShortNoticeWithOneWordAddedAsNearDuplicate) {
+  Deduper deduper{DedupeOptions{}};
+  const std::string notice =
+      "the company said its board declared a quarterly dividend of twelve cents a share "
+      "payable april ten to holders of record march twenty the same as the previous quarter";
+  deduper.Process(Article("notice", notice));
+  DedupeResult result = deduper.Process(Article("resent", notice + " corrected"));
+  EXPECT_EQ(result.status, DedupStatus::kNearDuplicate);
+  EXPECT_EQ(result.duplicate_of, "notice");
+}
+
 TEST(Dedupe, FlagsCopyWithInsertedLocalParagraphAsNearDuplicate) {
   Deduper deduper{DedupeOptions{}};
   deduper.Process(Article("a", Join(StoryParagraphs())));
@@ -448,6 +536,34 @@ TEST(Dedupe, RestoreRejectsStateWrittenWithAnotherSignatureLength) {
   IndexedArticle entry;
   entry.signature.resize(10);
   EXPECT_FALSE(deduper.Restore({entry}, {}).ok());
+}
+
+TEST(Dedupe, RestoreRejectsStateWrittenWithAnotherSignatureScheme) {
+  DedupeOptions lead_options;
+  Deduper writer{lead_options};
+  DedupeChanges changes;
+  writer.Process(Article("a", Join(StoryParagraphs())), &changes);
+  ASSERT_EQ(changes.inserted.size(), 1u);
+
+  DedupeOptions whole_text_only;
+  whole_text_only.lead_hashes = 0;  // same signature length, other meaning of its values
+  Deduper reader{whole_text_only};
+  const absl::Status status = reader.Restore(changes.inserted, writer.restore_point());
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(status.message().find("lead=16/50"), std::string_view::npos) << status.message();
+
+  Deduper same{lead_options};
+  EXPECT_TRUE(same.Restore(changes.inserted, writer.restore_point()).ok());
+}
+
+TEST(DedupeOptions, RejectsLeadValuesThatSplitABand) {
+  DedupeOptions options;
+  options.lead_hashes = 15;  // rows per band are 2
+  EXPECT_FALSE(options.Validate().ok());
+  options.lead_hashes = 64;  // nothing left for the whole text
+  EXPECT_FALSE(options.Validate().ok());
+  options.lead_hashes = 0;
+  EXPECT_TRUE(options.Validate().ok());
 }
 
 TEST(DedupeOptions, RejectsSignatureNotDivisibleIntoBands) {

@@ -136,6 +136,12 @@ absl::Status RestoreDedupState(const kafka::ClientOptions& client, const std::st
     restored.push_back(FromProto(entry));
   }
   dedupe::DedupeRestorePoint point;
+  // The scheme holds whatever the commit position: it says how every entry was computed.
+  if (meta.has_value()) {
+    point.signature_scheme = meta->signature_scheme().empty()
+                                 ? "oph1 (whole-text values only, before schemes were recorded)"
+                                 : meta->signature_scheme();
+  }
   bool meta_committed = meta.has_value();
   if (meta.has_value()) {
     for (const auto& [partition, offset] : meta->input_offsets()) {

@@ -705,6 +705,7 @@ absl::Status Session::CommitBatch() {
       meta.set_next_sequence(point.next_sequence);
       meta.set_evicted_by_window(point.evicted_by_window);
       meta.set_evicted_by_cap(point.evicted_by_cap);
+      meta.set_signature_scheme(point.signature_scheme);
       for (const auto& [partition, next] : task->processed_next) {
         (*meta.mutable_input_offsets())[partition] = next - 1;
       }
