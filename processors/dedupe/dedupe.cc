@@ -243,6 +243,14 @@ class Deduper::PostingIndex {
     delta_.push_back(uint64_t{kUnusedKey} << 32);
   }
 
+  // Starts loading what ForEach(masked) reads first (the delta's chain head and the table's
+  // directory entry): issued for all keys of an article before walking any, the cache misses
+  // of its ~34 lookups overlap instead of queueing (they were most of the lookup time).
+  void Prefetch(uint32_t masked) const {
+    if (!head_.empty()) __builtin_prefetch(&head_[HeadSlot(masked)]);
+    if (!dir_.empty()) __builtin_prefetch(&dir_[Bucket(masked)]);
+  }
+
   // Calls f(sequence) for the live entries with key `masked`, newest first, while f
   // returns true.
   template <typename F>
@@ -647,6 +655,7 @@ DedupeResult Deduper::Process(const DedupeInput& input, DedupeChanges* changes) 
   // Exact: the same folded text, or the same canonical URL republished. At most one live
   // entry carries a given text or URL (a second one would have been an exact duplicate).
   uint64_t exact = kNoSequence;
+  index_->Prefetch(index_->Mask(TextKey(text_hash)));
   index_->ForEach(index_->Mask(TextKey(text_hash)), next_sequence_, front_sequence_,
                   [&](uint64_t sequence) {
                     const Chunk& chunk = ChunkFor(sequence);
@@ -710,7 +719,10 @@ DedupeResult Deduper::Process(const DedupeInput& input, DedupeChanges* changes) 
   std::vector<uint8_t> packed(signature_bytes);
   PackSignature(signature, packed.data());
   std::vector<uint64_t> band_keys(options_.bands);
-  for (int band = 0; band < options_.bands; ++band) band_keys[band] = BandKey(signature, band);
+  for (int band = 0; band < options_.bands; ++band) {
+    band_keys[band] = BandKey(signature, band);
+    index_->Prefetch(index_->Mask(band_keys[band]));
+  }
 
   // How many of the stored values [begin, end) of a packed signature are values of this
   // article's shingles (in the same bins).
