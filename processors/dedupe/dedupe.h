@@ -95,7 +95,9 @@ struct DedupeResult {
   std::string duplicate_of;  // closest earlier article; empty when unique
   float similarity = 0;      // estimated Jaccard resemblance with duplicate_of
   float containment = 0;     // estimated containment (smaller in larger)
-  float lead_containment = 0;  // estimated share of duplicate_of's lead found in this article
+  // Estimated share of duplicate_of's lead found in this article; computed only when the
+  // resemblance is below its threshold (where the lead rule can decide), else 0.
+  float lead_containment = 0;
 };
 
 struct DedupeStats {
