@@ -234,7 +234,7 @@ void EventCorpus(const std::string& name, const std::vector<Doc>& docs,
       independent,
       independent_merged, independent == 0 ? "-" : Pct(static_cast<double>(independent_merged) / independent),
       predicted_pairs == 0 ? "-" : Pct(static_cast<double>(predicted_pairs_copies) / predicted_pairs));
-  for (const std::string& example : examples) out << "<!-- missed: " << example << " -->\n";
+  for (const std::string& example : examples) out << "<!-- " << example << " -->\n";
 }
 
 // Reuters: re-sent and corrected stories. Truth: pairs whose exact word-3-shingle

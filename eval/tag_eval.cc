@@ -365,19 +365,6 @@ absl::Status TopicSection(const TagEvalOptions& options, const std::vector<Prepa
 // ----------------------------------------------------------------------------------------
 // IPTC top level on news_cluster categories.
 
-// qcode -> parent qcode ("-" at the top level), from the embedded lexicon.
-absl::flat_hash_map<std::string, std::string> ParentOfTopics() {
-  absl::flat_hash_map<std::string, std::string> parent;
-  std::optional<std::string_view> lexicon = data::EmbeddedFile("topic_lexicon.tsv");
-  if (!lexicon.has_value()) return parent;
-  for (absl::string_view line : absl::StrSplit(absl::string_view(lexicon->data(), lexicon->size()), '\n')) {
-    if (line.size() < 2 || line[0] != 'T' || line[1] != '\t') continue;
-    std::vector<absl::string_view> f = absl::StrSplit(line, '\t');
-    if (f.size() >= 5) parent[std::string(f[1])] = std::string(f[3]);
-  }
-  return parent;
-}
-
 // The most specific predicted topic and its ancestors: from `top`, the best-scoring child at
 // each level among `topics` (a result with all depths reported).
 std::vector<std::string> PredictedPath(const std::string& top,
@@ -396,16 +383,24 @@ std::vector<std::string> PredictedPath(const std::string& top,
   }
 }
 
-absl::flat_hash_map<std::string, std::string> TopLevelOfTopics() {
-  absl::flat_hash_map<std::string, std::string> top;
+// The taxonomy's topics from the embedded lexicon: each qcode's top-level ancestor and its
+// parent ("-" at the top level).
+struct TopicTree {
+  absl::flat_hash_map<std::string, std::string> top_of;
+  absl::flat_hash_map<std::string, std::string> parent_of;
+};
+TopicTree TopicTreeOfLexicon() {
+  TopicTree tree;
   std::optional<std::string_view> lexicon = data::EmbeddedFile("topic_lexicon.tsv");
-  if (!lexicon.has_value()) return top;
+  if (!lexicon.has_value()) return tree;
   for (absl::string_view line : absl::StrSplit(absl::string_view(lexicon->data(), lexicon->size()), '\n')) {
     if (line.size() < 2 || line[0] != 'T' || line[1] != '\t') continue;
     std::vector<absl::string_view> f = absl::StrSplit(line, '\t');
-    if (f.size() >= 5) top[std::string(f[1])] = std::string(f[4]);
+    if (f.size() < 5) continue;
+    tree.parent_of[std::string(f[1])] = std::string(f[3]);
+    tree.top_of[std::string(f[1])] = std::string(f[4]);
   }
-  return top;
+  return tree;
 }
 
 absl::Status IptcSection(const TagEvalOptions& options, const std::vector<Prepared>& docs,
@@ -419,12 +414,13 @@ absl::Status IptcSection(const TagEvalOptions& options, const std::vector<Prepar
   deep_options.max_topics = 100000;
   absl::StatusOr<std::unique_ptr<tag::Tagger>> deep_tagger = tag::Tagger::Create(deep_options);
   if (!deep_tagger.ok()) return deep_tagger.status();
-  const absl::flat_hash_map<std::string, std::string> parent_of = ParentOfTopics();
+  const TopicTree tree = TopicTreeOfLexicon();
+  const absl::flat_hash_map<std::string, std::string>& parent_of = tree.parent_of;
   const std::set<std::string> technology_elsewhere(std::begin(kTechnologyElsewhere),
                                                    std::end(kTechnologyElsewhere));
   std::map<std::string, int> refined_correct;
   int refined_top_mismatch = 0;
-  const absl::flat_hash_map<std::string, std::string> top_of = TopLevelOfTopics();
+  const absl::flat_hash_map<std::string, std::string>& top_of = tree.top_of;
   absl::flat_hash_map<std::string, std::string> expected;
   for (const auto& [category, code] : kCategoryTopics) expected[std::string(category)] = std::string(code);
   std::set<std::string> world;
@@ -600,7 +596,7 @@ absl::Status IptcGuardSection(const TagEvalOptions& options, const std::vector<P
                               const std::vector<Prepared>& basil, std::ostream& out) {
   absl::StatusOr<std::unique_ptr<tag::Tagger>> tagger = tag::Tagger::Create(options.tagger);
   if (!tagger.ok()) return tagger.status();
-  const absl::flat_hash_map<std::string, std::string> top_of = TopLevelOfTopics();
+  const absl::flat_hash_map<std::string, std::string> top_of = TopicTreeOfLexicon().top_of;
   std::set<std::string> world;
   for (std::string_view code : kWorldTopics) world.insert(std::string(code));
   auto top_level = [&](const tag::TagResult& result) {

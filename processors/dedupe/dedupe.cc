@@ -173,18 +173,17 @@ LeadSlot LeadSlotOf(uint64_t shingle, uint64_t whole, uint64_t lead_bins) {
 // the next non-empty bin to its right, salted by the distance. Nothing to borrow (no
 // shingles): left as is.
 void Densify(SignatureValue* signature, size_t bins) {
-  constexpr SignatureValue kEmpty = kEmptyBin;
   // Fixed: signatures must be identical across runs and processes.
   constexpr uint64_t kDensifySalt = 0x6e657773666c6f77ULL;  // "newsflow"
   bool any = false;
-  for (size_t i = 0; i < bins && !any; ++i) any = signature[i] != kEmpty;
+  for (size_t i = 0; i < bins && !any; ++i) any = signature[i] != kEmptyBin;
   if (!any) return;
   for (size_t i = 0; i < bins; ++i) {
-    if (signature[i] != kEmpty) continue;
+    if (signature[i] != kEmptyBin) continue;
     size_t distance = 1;
-    while (signature[(i + distance) % bins] == kEmpty) ++distance;
+    while (signature[(i + distance) % bins] == kEmptyBin) ++distance;
     const SignatureValue borrowed = signature[(i + distance) % bins];
-    signature[i] = static_cast<SignatureValue>(Mix(borrowed + distance * kDensifySalt) % kEmpty);
+    signature[i] = static_cast<SignatureValue>(Mix(borrowed + distance * kDensifySalt) % kEmptyBin);
   }
 }
 
@@ -600,10 +599,9 @@ std::vector<SignatureValue> Deduper::Signature(std::string_view matching_text, i
   // with the same estimator (share of equal bins) for texts longer than the signature.
   // Bins [0, whole) take every shingle; bins [whole, num_hashes) take the lead's shingles
   // under a second hash (LeadSlotOf), so the two parts are independent samples.
-  constexpr SignatureValue kEmpty = std::numeric_limits<SignatureValue>::max();
   const uint64_t whole = static_cast<uint64_t>(whole_hashes_);
   const uint64_t lead_bins = static_cast<uint64_t>(options_.num_hashes) - whole;
-  std::vector<SignatureValue> signature(options_.num_hashes, kEmpty);
+  std::vector<SignatureValue> signature(options_.num_hashes, kEmptyBin);
   if (lead_bins > 0) {
     for (size_t i = 0; i < lead_size; ++i) {
       const uint64_t shingle = shingles[i];
@@ -613,7 +611,7 @@ std::vector<SignatureValue> Deduper::Signature(std::string_view matching_text, i
   }
   for (uint64_t s : shingles) {
     const uint64_t bin = ((s >> 32) * whole) >> 32;
-    const SignatureValue value = static_cast<SignatureValue>(s % kEmpty);  // never kEmpty
+    const SignatureValue value = static_cast<SignatureValue>(s % kEmptyBin);  // never kEmptyBin
     signature[bin] = std::min(signature[bin], value);
   }
   if (stored_values != nullptr) {
@@ -621,7 +619,7 @@ std::vector<SignatureValue> Deduper::Signature(std::string_view matching_text, i
     for (size_t i = 0; i < shingles.size(); ++i) {
       const uint64_t bin = ((shingles[i] >> 32) * whole) >> 32;
       (*stored_values)[i] =
-          static_cast<uint32_t>(bin << kStoredValueBits | ((shingles[i] % kEmpty) & 0xfff));
+          static_cast<uint32_t>(bin << kStoredValueBits | ((shingles[i] % kEmptyBin) & 0xfff));
     }
   }
   // Densification, in each part on its own: an empty bin borrows the value of the next
