@@ -45,6 +45,10 @@ int main(int argc, char** argv) {
   dedup->add_option("--bands", dedupe.dedupe.bands, "LSH bands")->capture_default_str();
   dedup->add_option("--shingle-size", dedupe.dedupe.shingle_size, "Words per shingle")
       ->capture_default_str();
+  dedup->add_option("--max-articles", dedupe.dedupe.max_articles,
+                    "Index cap; small caps merge the index often and evict (verdicts across "
+                    "merges must not change)")
+      ->capture_default_str();
   dedup->add_option("--reuters-limit", dedupe.reuters_limit, "Use only the first N Reuters documents")
       ->capture_default_str();
   dedup->add_option("--seed", dedupe.seed, "Seed of the synthetic edits")->capture_default_str();

@@ -198,7 +198,11 @@ uint64_t BitCeil(uint64_t x) { return x <= 1 ? 1 : uint64_t{1} << (Log2Floor(x -
 //   per directory bucket the postings sorted by fingerprint (the next `fp_bits_` key bits),
 //   then newest first. A posting is 3 bytes (ring position 20 bits + fingerprint 4 bits, at
 //   the default 1M cap) or 4 bytes for larger caps;
-// - a delta of the postings added since the table was last rebuilt (chained hash table).
+// - a delta of the postings added since the table was last rebuilt: an open-addressing
+//   table with one slot per distinct key (key and newest posting), and per posting the next
+//   older one of the same key. A lookup reads one slot (prefetched) and then only postings
+//   of its own key; the earlier chained table shared chains between keys, so most lookups
+//   paid a second, dependent cache miss on a posting of another key.
 // Postings are never deleted one by one: the entry a posting names is live when its
 // sequence is >= the index's front, and dead postings are dropped at the next rebuild
 // (every `delta_articles_` insertions). Keys are compared on the same (dir + fp) bits in both
@@ -214,13 +218,15 @@ class Deduper::PostingIndex {
         width_(ring_bits <= 20 ? 3 : 4),
         dir_bits_(dir_bits),
         delta_articles_(delta_articles) {
-    // At most 31 key bits: a masked key's lowest bit is then 0, and 1 marks an unused slot.
+    // At most 31 key bits (the key is compared in 32).
     fp_bits_ = std::min(width_ * 8 - ring_bits_, 31 - dir_bits_);
     const int key_bits = dir_bits_ + fp_bits_;
     key_mask_ = key_bits >= 32 ? ~uint32_t{0} : ~uint32_t{0} << (32 - key_bits);
     const uint64_t delta_postings = delta_articles * static_cast<uint64_t>(keys_per_article);
-    head_bits_ = std::max(4, Log2Floor(delta_postings));  // about one chain per head
-    delta_.reserve(delta_postings);
+    // At most about half full (when every posting has its own key), so a probe mostly stays
+    // within one cache line.
+    slot_bits_ = std::max(4, Log2Floor(delta_postings) + 1);
+    delta_next_.reserve(delta_postings);
   }
 
   uint32_t Mask(uint64_t key) const { return static_cast<uint32_t>(key >> 32) & key_mask_; }
@@ -229,24 +235,22 @@ class Deduper::PostingIndex {
   // Each article adds exactly keys_per_article postings (Add, or Skip for a key it lacks),
   // so a delta posting's sequence follows from its position.
   void BeginArticle(uint64_t sequence) {
-    if (head_.empty()) head_.assign(size_t{1} << head_bits_, 0);
+    if (slots_.empty()) slots_.assign(size_t{1} << slot_bits_, 0);
     if (delta_count_ == 0) delta_first_sequence_ = sequence;
     ++delta_count_;
   }
   void Add(uint32_t masked) {
-    uint32_t& head = head_[HeadSlot(masked)];
-    delta_.push_back(uint64_t{masked} << 32 | head);
-    head = static_cast<uint32_t>(delta_.size());
+    uint64_t& slot = slots_[FindSlot(masked)];
+    delta_next_.push_back(static_cast<uint32_t>(slot));  // 0 when the key is new
+    slot = uint64_t{masked} << 32 | delta_next_.size();
   }
-  void Skip() {
-    delta_.push_back(uint64_t{kUnusedKey} << 32);
-  }
+  void Skip() { delta_next_.push_back(0); }  // never reached from a slot
 
   // Starts loading what ForEach(masked) reads first (the delta's chain head and the table's
   // directory entry): issued for all keys of an article before walking any, the cache misses
   // of its ~34 lookups overlap instead of queueing (they were most of the lookup time).
   void Prefetch(uint32_t masked) const {
-    if (!head_.empty()) __builtin_prefetch(&head_[HeadSlot(masked)]);
+    if (!slots_.empty()) __builtin_prefetch(&slots_[HeadSlot(masked)]);
     if (!dir_.empty()) __builtin_prefetch(&dir_[Bucket(masked)]);
   }
 
@@ -254,11 +258,11 @@ class Deduper::PostingIndex {
   // returns true.
   template <typename F>
   void ForEach(uint32_t masked, uint64_t next, uint64_t front, F&& f) const {
-    if (!head_.empty()) {
-      for (uint32_t i = head_[HeadSlot(masked)]; i != 0; i = static_cast<uint32_t>(delta_[i - 1])) {
-        if (delta_[i - 1] >> 32 != masked) continue;
+    if (!slots_.empty()) {
+      // Newest first: once one is evicted, so are the rest of the chain.
+      for (uint32_t i = static_cast<uint32_t>(slots_[FindSlot(masked)]); i != 0; i = delta_next_[i - 1]) {
         const uint64_t sequence = DeltaSequence(i - 1);
-        if (sequence < front) continue;
+        if (sequence < front) break;
         if (!f(sequence)) return;
       }
     }
@@ -278,91 +282,70 @@ class Deduper::PostingIndex {
 
   // Merges the delta into the table and drops the postings of evicted entries.
   void Rebuild(uint64_t next, uint64_t front) {
-    // Delta postings become sort keys in place (no allocation: a transient buffer would stay
-    // in the heap): (key bits, newest first); unused slots and evicted entries sort last.
-    size_t live = 0;
-    for (size_t i = 0; i < delta_.size(); ++i) {
-      const uint64_t key = delta_[i] >> 32;
-      const uint64_t sequence = DeltaSequence(i);
-      if (key == kUnusedKey || sequence < front) {
-        delta_[i] = ~uint64_t{0};
-      } else {
-        delta_[i] = key << 32 | (0xffffffffULL - (sequence - front));
-        ++live;
-      }
+    // The delta's keys in key order: its used slots, moved to the front of the slot table and
+    // sorted there (no allocation: a transient buffer would stay in the heap).
+    size_t keys = 0;
+    for (size_t i = 0; i < slots_.size(); ++i) {
+      if (slots_[i] != 0) slots_[keys++] = slots_[i];
     }
-    SortInPlace(&delta_);
-    delta_.resize(live);
-    const std::vector<uint64_t>& delta = delta_;
+    std::fill(slots_.begin() + static_cast<std::ptrdiff_t>(keys), slots_.end(), 0);
+    SortInPlace(slots_.data(), keys);
 
     const uint64_t buckets = uint64_t{1} << dir_bits_;
-    const uint64_t upper = postings_count_ + delta.size();
+    const uint64_t upper = postings_count_ + delta_next_.size();
     // Uninitialized: pages past the postings actually written are never touched.
     std::unique_ptr<uint8_t[]> postings(new uint8_t[upper * width_ + 4]);
     // The directory is rewritten in place: bucket b's old range is read before its entry is
     // overwritten, and b + 1's entry only afterwards.
     if (dir_.empty()) dir_.assign(buckets + 1, 0);
+    // An old posting names a live entry when its ring position is among the newest
+    // next - front (SequenceOf, without its branches).
+    const uint64_t live = next - front;
+    auto is_live = [&](uint32_t posting) { return ((next - 1 - (posting & ring_mask_)) & ring_mask_) < live; };
+    uint8_t* const out_postings = postings.get();
+    const uint8_t* const old_postings = postings_.get();
     uint64_t out = 0;
     size_t d = 0;
     for (uint64_t bucket = 0; bucket < buckets; ++bucket) {
       uint64_t p = dir_[bucket];
       const uint64_t end = dir_[bucket + 1];
       dir_[bucket] = static_cast<uint32_t>(out);
-      while (true) {
-        // Next live old posting.
-        uint32_t old_fp = 0;
-        uint64_t old_sequence = kNoSequence;
-        while (p < end) {
-          const uint32_t posting = Read(postings_.get(), p);
-          const uint64_t sequence = SequenceOf(posting & ring_mask_, next);
-          if (sequence != kNoSequence && sequence >= front) {
-            old_fp = posting >> ring_bits_;
-            old_sequence = sequence;
-            break;
-          }
-          ++p;
+      // Per fingerprint, the delta's postings (newer) before the table's; each newest first.
+      for (; d < keys && Bucket(static_cast<uint32_t>(slots_[d] >> 32)) == bucket; ++d) {
+        const uint32_t fp = Fingerprint(static_cast<uint32_t>(slots_[d] >> 32));
+        for (; p < end; ++p) {
+          const uint32_t posting = Read(old_postings, p);
+          if (posting >> ring_bits_ >= fp) break;
+          if (is_live(posting)) Write(out_postings, out++, posting);
         }
-        const bool have_delta = d < delta.size() && Bucket(static_cast<uint32_t>(delta[d] >> 32)) == bucket;
-        if (old_sequence == kNoSequence && !have_delta) break;
-        uint32_t fp;
-        uint64_t sequence;
-        bool take_delta = have_delta;
-        if (have_delta && old_sequence != kNoSequence) {
-          // Lower fingerprint first; within one, newest first (delta entries are newer).
-          take_delta = Fingerprint(static_cast<uint32_t>(delta[d] >> 32)) <= old_fp;
+        for (uint32_t i = static_cast<uint32_t>(slots_[d]); i != 0; i = delta_next_[i - 1]) {
+          const uint64_t sequence = DeltaSequence(i - 1);
+          if (sequence < front) break;  // the rest of the chain is older
+          Write(out_postings, out++, (fp << ring_bits_) | static_cast<uint32_t>(sequence & ring_mask_));
         }
-        if (take_delta) {
-          fp = Fingerprint(static_cast<uint32_t>(delta[d] >> 32));
-          sequence = front + (0xffffffffULL - (delta[d] & 0xffffffffULL));
-          ++d;
-        } else {
-          fp = old_fp;
-          sequence = old_sequence;
-          ++p;
-        }
-        Write(postings.get(), out++, (fp << ring_bits_) | static_cast<uint32_t>(sequence & ring_mask_));
+      }
+      for (; p < end; ++p) {
+        const uint32_t posting = Read(old_postings, p);
+        if (is_live(posting)) Write(out_postings, out++, posting);
       }
     }
     dir_[buckets] = static_cast<uint32_t>(out);
     postings_ = std::move(postings);
     postings_count_ = out;
-    delta_.clear();
-    std::fill(head_.begin(), head_.end(), 0);
+    std::fill(slots_.begin(), slots_.begin() + static_cast<std::ptrdiff_t>(keys), 0);
+    delta_next_.clear();
     delta_count_ = 0;
   }
 
  private:
-  static constexpr uint32_t kUnusedKey = 1;
-
   // In-place MSD radix sort on the top 16 bits (American flag sort), then each of the small
   // runs sorted: about 3x faster than std::sort on the delta, and no buffer.
-  static void SortInPlace(std::vector<uint64_t>* items) {
+  static void SortInPlace(uint64_t* data, size_t count) {
     constexpr int kShift = 48;
     std::vector<size_t> begin(65537, 0);
-    for (uint64_t item : *items) ++begin[(item >> kShift) + 1];
+    for (size_t i = 0; i < count; ++i) ++begin[(data[i] >> kShift) + 1];
     for (size_t i = 1; i < begin.size(); ++i) begin[i] += begin[i - 1];
     std::vector<size_t> next(begin.begin(), begin.end() - 1);
-    uint64_t* data = items->data();
     for (size_t bucket = 0; bucket < 65536; ++bucket) {
       while (next[bucket] < begin[bucket + 1]) {
         uint64_t item = data[next[bucket]];
@@ -383,9 +366,17 @@ class Deduper::PostingIndex {
     return delta_first_sequence_ + position / static_cast<size_t>(keys_per_article_);
   }
 
+  // The delta slot where probing for `masked` starts.
   uint32_t HeadSlot(uint32_t masked) const {
-    return static_cast<uint32_t>((uint64_t{masked} * 0x9e3779b97f4a7c15ULL) >> (64 - head_bits_)) &
-           ((uint32_t{1} << head_bits_) - 1);
+    return static_cast<uint32_t>((uint64_t{masked} * 0x9e3779b97f4a7c15ULL) >> (64 - slot_bits_));
+  }
+  // The delta slot of `masked`, or the empty slot where it would go (linear probing; a slot
+  // is 0 when empty, else key << 32 | 1-based index of the key's newest posting).
+  size_t FindSlot(uint32_t masked) const {
+    const size_t mask = slots_.size() - 1;
+    size_t slot = HeadSlot(masked);
+    while (slots_[slot] != 0 && slots_[slot] >> 32 != masked) slot = (slot + 1) & mask;
+    return slot;
   }
   uint32_t Bucket(uint32_t masked) const { return masked >> (32 - dir_bits_); }
   uint32_t Fingerprint(uint32_t masked) const {
@@ -404,8 +395,12 @@ class Deduper::PostingIndex {
     std::memcpy(&value, postings + p * width_, sizeof(value));
     return width_ == 3 ? value & 0xffffffu : value;
   }
+  // Writes 4 bytes whatever the width (a fixed-size store instead of a memcpy call, which
+  // was ~7% of the stage at 1M): with 3-byte postings the fourth byte is the next posting's
+  // first, rewritten by the next Write (Rebuild writes in order; the buffer has 4 bytes of
+  // slack for the last one).
   void Write(uint8_t* postings, uint64_t p, uint32_t value) const {
-    std::memcpy(postings + p * width_, &value, width_);
+    std::memcpy(postings + p * width_, &value, sizeof(value));
   }
 
   const int keys_per_article_;
@@ -415,7 +410,7 @@ class Deduper::PostingIndex {
   const int dir_bits_;
   int fp_bits_;
   uint32_t key_mask_;
-  int head_bits_;
+  int slot_bits_;
   const uint64_t delta_articles_;
 
   std::vector<uint32_t> dir_;  // empty until the first rebuild
@@ -424,9 +419,9 @@ class Deduper::PostingIndex {
 
   uint64_t delta_count_ = 0;  // articles in the delta
   uint64_t delta_first_sequence_ = 0;
-  std::vector<uint32_t> head_;
-  // Per posting: key bits << 32 | 1-based index of the next older posting in its chain.
-  std::vector<uint64_t> delta_;
+  std::vector<uint64_t> slots_;  // empty until the first article
+  // Per delta posting: 1-based index of the next older posting of the same key, 0 = none.
+  std::vector<uint32_t> delta_next_;
 };
 
 // kChunkSize consecutive entries of the ring.
