@@ -246,7 +246,7 @@ class Deduper::PostingIndex {
   }
   void Skip() { delta_next_.push_back(0); }  // never reached from a slot
 
-  // Starts loading what ForEach(masked) reads first (the delta's chain head and the table's
+  // Starts loading what ForEach(masked) reads first (the delta's slot and the table's
   // directory entry): issued for all keys of an article before walking any, the cache misses
   // of its ~34 lookups overlap instead of queueing (they were most of the lookup time).
   void Prefetch(uint32_t masked) const {
