@@ -218,7 +218,8 @@ class Deduper::PostingIndex {
         width_(ring_bits <= 20 ? 3 : 4),
         dir_bits_(dir_bits),
         delta_articles_(delta_articles) {
-    // At most 31 key bits (the key is compared in 32).
+    // At most 31 key bits: a limit kept from the chained delta (which marked unused postings
+    // with the lowest bit); lifting it would change which keys share postings, so candidates.
     fp_bits_ = std::min(width_ * 8 - ring_bits_, 31 - dir_bits_);
     const int key_bits = dir_bits_ + fp_bits_;
     key_mask_ = key_bits >= 32 ? ~uint32_t{0} : ~uint32_t{0} << (32 - key_bits);
