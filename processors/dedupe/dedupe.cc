@@ -284,12 +284,12 @@ class Deduper::PostingIndex {
   // Merges the delta into the table and drops the postings of evicted entries.
   void Rebuild(uint64_t next, uint64_t front) {
     // The delta's keys in key order: its used slots, moved to the front of the slot table and
-    // sorted there (no allocation: a transient buffer would stay in the heap).
+    // sorted there (no allocation: a transient buffer would stay in the heap). Slots past
+    // `keys` are stale until the table is cleared at the end.
     size_t keys = 0;
     for (size_t i = 0; i < slots_.size(); ++i) {
       if (slots_[i] != 0) slots_[keys++] = slots_[i];
     }
-    std::fill(slots_.begin() + static_cast<std::ptrdiff_t>(keys), slots_.end(), 0);
     SortInPlace(slots_.data(), keys);
 
     const uint64_t buckets = uint64_t{1} << dir_bits_;
@@ -333,7 +333,7 @@ class Deduper::PostingIndex {
     dir_[buckets] = static_cast<uint32_t>(out);
     postings_ = std::move(postings);
     postings_count_ = out;
-    std::fill(slots_.begin(), slots_.begin() + static_cast<std::ptrdiff_t>(keys), 0);
+    std::fill(slots_.begin(), slots_.end(), 0);
     delta_next_.clear();
     delta_count_ = 0;
   }
