@@ -200,21 +200,37 @@ void Tokenize(std::string_view text, uint16_t segment, TokenBuffer* out) {
     if (script != Script::kHan) {
       std::string& folded = out->folded;
       while (i < n) {
-        // Fast path: ASCII letters and digits.
-        const unsigned char b = static_cast<unsigned char>(text[i]);
-        if (b < 0x80 && script == Script::kOther) {
-          const uint8_t info = kAscii.info[b];
-          if ((info & 7) == static_cast<uint8_t>(CharKind::kWord)) {
-            folded.push_back(static_cast<char>((info & 8) ? b + ('a' - 'A') : b));
+        // Fast path: a run of ASCII letters and digits, folded into `folded` in one append
+        // (a push_back per byte re-checks capacity and rewrites the terminator each time).
+        if (script == Script::kOther) {
+          uint8_t run_bits = 0;  // OR of the run's upper (8) / lower (16) bits
+          size_t j = i;
+          while (j < n) {
+            const unsigned char b = static_cast<unsigned char>(text[j]);
+            if (b >= 0x80) break;
+            const uint8_t info = kAscii.info[b];
+            if ((info & 7) != static_cast<uint8_t>(CharKind::kWord)) break;
             if (!seen_letter && (info & 24)) {
               seen_letter = true;
               initial_upper = (info & 8) != 0;
             }
-            has_upper |= (info & 8) != 0;
-            has_lower |= (info & 16) != 0;
-            ++chars;
-            ++i;
-            continue;
+            run_bits |= info;
+            ++j;
+          }
+          if (j > i) {
+            const size_t at = folded.size();
+            folded.append(text.data() + i, j - i);
+            if (run_bits & 8) {
+              for (size_t k = at; k < folded.size(); ++k) {
+                const char ch = folded[k];
+                if (ch >= 'A' && ch <= 'Z') folded[k] = static_cast<char>(ch + ('a' - 'A'));
+              }
+            }
+            has_upper |= (run_bits & 8) != 0;
+            has_lower |= (run_bits & 16) != 0;
+            chars += static_cast<int>(j - i);
+            i = j;
+            if (i >= n) break;
           }
         }
         Char d = Decode(text, i);
