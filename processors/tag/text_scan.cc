@@ -1,6 +1,10 @@
 #include "processors/tag/text_scan.h"
 
 #include <utf8proc.h>
+
+// Every token is hashed, most of them under 16 bytes: inlining XXH3 (the same header and
+// algorithm as libxxhash, so the same hashes) saves the call into the shared library.
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include <cstddef>
