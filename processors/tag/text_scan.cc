@@ -27,6 +27,8 @@ struct Char {
 
 bool IsAsciiAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
+char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
 Script ScriptOf(int32_t cp) {
   if ((cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
       (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x20000 && cp <= 0x2FA1F)) {
@@ -134,9 +136,7 @@ constexpr AsciiTable kAscii;
 // Appends the folded form of `c` (case folded, marks stripped) to `out`.
 void AppendFolded(std::string_view text, size_t i, const Char& c, std::string* out) {
   if (c.cp < 0x80) {
-    char ch = static_cast<char>(c.cp);
-    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
-    out->push_back(ch);
+    out->push_back(AsciiLower(static_cast<char>(c.cp)));
     return;
   }
   utf8proc_int32_t buf[8];
@@ -207,7 +207,7 @@ void Tokenize(std::string_view text, uint16_t segment, TokenBuffer* out) {
         // Fast path: a run of ASCII letters and digits, folded into `folded` in one append
         // (a push_back per byte re-checks capacity and rewrites the terminator each time).
         if (script == Script::kOther) {
-          uint8_t run_bits = 0;  // OR of the run's upper (8) / lower (16) bits
+          uint8_t run_bits = 0;  // OR of the run's kAscii entries; only bits 8 and 16 are read
           size_t j = i;
           while (j < n) {
             const unsigned char b = static_cast<unsigned char>(text[j]);
@@ -225,10 +225,7 @@ void Tokenize(std::string_view text, uint16_t segment, TokenBuffer* out) {
             const size_t at = folded.size();
             folded.append(text.data() + i, j - i);
             if (run_bits & 8) {
-              for (size_t k = at; k < folded.size(); ++k) {
-                const char ch = folded[k];
-                if (ch >= 'A' && ch <= 'Z') folded[k] = static_cast<char>(ch + ('a' - 'A'));
-              }
+              for (size_t k = at; k < folded.size(); ++k) folded[k] = AsciiLower(folded[k]);
             }
             has_upper |= (run_bits & 8) != 0;
             has_lower |= (run_bits & 16) != 0;
