@@ -127,6 +127,10 @@ void RegisterPipelineFlags(CLI::App* app, pipeline::PipelineOptions* options,
                   "Estimated containment at which a trimmed or padded copy counts as a near "
                   "duplicate")
       ->capture_default_str();
+  app->add_option("--dedup-long-containment", options->dedupe.long_containment_threshold,
+                  "Estimated containment at which a copy counts as a near duplicate when the "
+                  "smaller of the two articles has 125 or more shingles (about 125 words)")
+      ->capture_default_str();
   app->add_option("--dedup-lead-containment", options->dedupe.lead_containment_threshold,
                   "Estimated share of an earlier article's lead (first ~50 words) found in a new "
                   "one at which the new one counts as a trimmed copy (with resemblance >= 0.1)")

@@ -483,13 +483,13 @@ absl::Status RunDedupeEval(const DedupeEvalOptions& options, std::ostream& out) 
   const dedupe::DedupeOptions& d = options.dedupe;
   out << absl::StrFormat(
       "Settings: %d-word shingles, %d MinHash values (%d over the whole text, %d over the lead "
-      "of %d shingles) in %d bands; resemblance >= %.2f, or containment >= %.2f (with "
-      "resemblance >= %.2f), or lead containment >= %.2f (with resemblance >= %.2f); "
-      "containment rules need >= %d shingles.\n\n",
+      "of %d shingles) in %d bands; resemblance >= %.2f, or containment >= %.2f (>= %.2f when "
+      "the smaller article has >= %d shingles; with resemblance >= %.2f), or lead containment "
+      ">= %.2f (with resemblance >= %.2f); containment rules need >= %d shingles.\n\n",
       d.shingle_size, d.num_hashes, d.num_hashes - d.lead_hashes, d.lead_hashes, d.lead_shingles,
-      d.bands, d.resemblance_threshold, d.containment_threshold,
-      d.min_resemblance_for_containment, d.lead_containment_threshold, d.min_resemblance_for_lead,
-      d.min_shingles_for_containment);
+      d.bands, d.resemblance_threshold, d.containment_threshold, d.long_containment_threshold,
+      d.long_text_shingles, d.min_resemblance_for_containment, d.lead_containment_threshold,
+      d.min_resemblance_for_lead, d.min_shingles_for_containment);
 
   out << "### Same-event corpora\n\n"
       << "| corpus | articles | same-event copy pairs (containment >= 0.5) | recall | "

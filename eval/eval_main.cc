@@ -19,6 +19,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   dedup->add_option("--containment", dedupe.dedupe.containment_threshold, "Containment threshold")
       ->capture_default_str();
+  dedup->add_option("--long-containment", dedupe.dedupe.long_containment_threshold,
+                    "Containment threshold when the smaller article is long")
+      ->capture_default_str();
+  dedup->add_option("--long-shingles", dedupe.dedupe.long_text_shingles,
+                    "Shingles from which an article is long (0 = never)")
+      ->capture_default_str();
   dedup->add_option("--min-resemblance", dedupe.dedupe.min_resemblance_for_containment,
                     "Minimum resemblance for a containment match")
       ->capture_default_str();
@@ -52,8 +58,13 @@ int main(int argc, char** argv) {
   dedup->add_option("--reuters-limit", dedupe.reuters_limit, "Use only the first N Reuters documents")
       ->capture_default_str();
   dedup->add_option("--seed", dedupe.seed, "Seed of the synthetic edits")->capture_default_str();
+  double window_days = static_cast<double>(dedupe.dedupe.window_ms) / 86'400'000.0;
+  dedup->add_option("--window-days", window_days,
+                    "Dedup window (event time); also what \"within the window\" counts")
+      ->capture_default_str();
   int exit_code = 0;
   dedup->callback([&] {
+    dedupe.dedupe.window_ms = static_cast<int64_t>(window_days * 86'400'000.0);
     absl::Status status = newsflow::eval::RunDedupeEval(dedupe, std::cout);
     if (!status.ok()) {
       std::cerr << "newsflow-eval dedup: " << status.message() << "\n";

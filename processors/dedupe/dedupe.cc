@@ -485,6 +485,10 @@ absl::Status DedupeOptions::Validate() const {
     return absl::InvalidArgumentError(
         absl::StrCat("dedupe lead_shingles must be in [1, 100000], got ", lead_shingles));
   }
+  if (long_containment_threshold <= 0 || long_containment_threshold > 1) {
+    return absl::InvalidArgumentError("dedupe long_containment_threshold must be in (0, 1]");
+  }
+  if (long_text_shingles < 0) return absl::InvalidArgumentError("dedupe long_text_shingles must be >= 0");
   if (lead_containment_threshold <= 0 || lead_containment_threshold > 1) {
     return absl::InvalidArgumentError("dedupe lead_containment_threshold must be in (0, 1]");
   }
@@ -842,8 +846,12 @@ DedupeResult Deduper::Process(const DedupeInput& input, DedupeChanges* changes) 
         if (similarity < options_.short_resemblance_threshold) return true;
       } else if (similarity < options_.resemblance_threshold) {
         if (smaller < options_.min_shingles_for_containment) return true;
+        const double containment_threshold =
+            options_.long_text_shingles > 0 && smaller >= options_.long_text_shingles
+                ? options_.long_containment_threshold
+                : options_.containment_threshold;
         const bool contained = similarity >= options_.min_resemblance_for_containment &&
-                               containment_of(sequence, similarity) >= options_.containment_threshold;
+                               containment_of(sequence, similarity) >= containment_threshold;
         const bool lead_kept = !contained && similarity >= options_.min_resemblance_for_lead &&
                                lead_containment_of(sequence) >= options_.lead_containment_threshold;
         if (!contained && !lead_kept) return true;

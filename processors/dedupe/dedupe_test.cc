@@ -206,6 +206,38 @@ TEST(Dedupe, WithoutLeadValuesTheHeavilyTrimmedCopyIsMissed) {
             DedupStatus::kUnique);
 }
 
+// A wire service's rewrite of its own long story (a new lead, sentences reworded, new
+// paragraphs at the end): a little over half of the new version's text is the old one's,
+// word for word, but the lead is gone and the resemblance is well under 0.4.
+std::vector<std::string> RewrittenVersion() {
+  std::vector<std::string> version = ForeignParagraphs(1, 31);  // the new lead
+  version.insert(version.end(), StoryParagraphs().begin() + 1, StoryParagraphs().end());
+  for (const std::string& p : ForeignParagraphs(7, 32)) version.push_back(p);
+  return version;
+}
+
+TEST(Dedupe, FlagsRewrittenVersionOfLongWireStoryAsNearDuplicate) {
+  Deduper deduper{DedupeOptions{}};
+  deduper.Process(Article("first version", Join(LongStory())));
+  const double exact = ExactContainment(Join(RewrittenVersion()), Join(LongStory()));
+  ASSERT_GT(exact, 0.5);
+  ASSERT_LT(exact, 0.6);
+  DedupeResult result = deduper.Process(Article("second version", Join(RewrittenVersion())));
+  EXPECT_EQ(result.status, DedupStatus::kNearDuplicate);
+  EXPECT_EQ(result.duplicate_of, "first version");
+  EXPECT_LT(result.similarity, 0.4);
+  EXPECT_LT(result.lead_containment, 0.75);
+}
+
+TEST(Dedupe, WithoutTheLongTextRuleTheRewrittenVersionIsMissed) {
+  DedupeOptions options;
+  options.long_text_shingles = 0;  // containment >= 0.6 for every size, as before the rule
+  Deduper deduper{options};
+  deduper.Process(Article("first version", Join(LongStory())));
+  EXPECT_EQ(deduper.Process(Article("second version", Join(RewrittenVersion()))).status,
+            DedupStatus::kUnique);
+}
+
 TEST(Dedupe, KeepsLongStoryThatQuotesAnotherStorysLeadUnique) {
   Deduper deduper{DedupeOptions{}};
   deduper.Process(Article("wire", Join(StoryParagraphs())));
