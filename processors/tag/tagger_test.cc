@@ -666,6 +666,32 @@ TEST(Tagger, CancelledFlightIsAirlineBusiness) {
   EXPECT_EQ(TopTopic(result), "medtop:04000000");
 }
 
+// "Strike" is a labor dispute only in its own phrases; other senses are their own topics.
+TEST(Tagger, LightningStrikesAreWeatherNotALaborDispute) {
+  const TagResult result = SharedTagger().Tag(Article(
+      "Lightning strikes kill three farmers",
+      {"Lightning strikes killed three farmers working in rice fields on Monday, officials said."}));
+  EXPECT_EQ(TopTopic(result), "medtop:17000000");
+  EXPECT_FALSE(HasTopic(result, "medtop:09000000"));
+}
+
+TEST(Tagger, MilitaryStrikesAreConflictNotALaborDispute) {
+  const TagResult result = SharedTagger().Tag(Article(
+      "Rocket strikes hit border towns",
+      {"Rocket strikes and artillery strikes hit three border towns overnight, the army said."}));
+  EXPECT_EQ(TopTopic(result), "medtop:16000000");
+  EXPECT_FALSE(HasTopic(result, "medtop:09000000"));
+}
+
+TEST(Tagger, WorkersOnStrikeAreALaborDispute) {
+  const TagResult result = SharedTagger().Tag(Article(
+      "Dockworkers go on strike",
+      {"Dockworkers went on strike on Monday, shutting the port, and the union called a general "
+       "strike for Friday."}));
+  EXPECT_EQ(TopTopic(result), "medtop:09000000");
+  EXPECT_TRUE(HasTopic(result, "medtop:20000529"));
+}
+
 class FixedModel : public TopicModel {
  public:
   void Predict(const TagInput& input, std::vector<TopicTag>* out) const override {
