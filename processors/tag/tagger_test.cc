@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -690,6 +691,19 @@ TEST(Tagger, WorkersOnStrikeAreALaborDispute) {
        "strike for Friday."}));
   EXPECT_EQ(TopTopic(result), "medtop:09000000");
   EXPECT_TRUE(HasTopic(result, "medtop:20000529"));
+}
+
+TEST(Tagger, FigureOfSpeechCountsForNothingAndListsNoTopicTwice) {
+  const TagResult result = SharedTagger().Tag(Article(
+      "Minister under fire over expenses",
+      {"The finance minister came under fire on Tuesday, and the prime minister came under fire "
+       "too, as opposition lawmakers called for a vote in parliament."}));
+  EXPECT_EQ(TopTopic(result), "medtop:11000000");
+  EXPECT_FALSE(HasTopic(result, "medtop:03000000"));  // no fire, no disaster
+  std::vector<std::string> codes;
+  for (const TopicTag& topic : result.topics) codes.push_back(topic.code);
+  std::sort(codes.begin(), codes.end());
+  EXPECT_EQ(std::adjacent_find(codes.begin(), codes.end()), codes.end());
 }
 
 class FixedModel : public TopicModel {
