@@ -269,7 +269,7 @@ def main():
     lines.append("#   F  surface  code  kind  weight  flags            surface form -> country (code '-' = block)")
     lines.append("#      kind: name|alias|capital|city|demonym|admin|org|block|bloc (code = a B row);")
     lines.append("#      flags: cap,dl,pn,usctx")
-    lines.append("#   W  word  class                                   given|notname|usga|usga_next")
+    lines.append("#   W  word  class                                   given|surname|notname|usga|usga_next")
     for code in sorted(country_rows):
         name, region, subregion = country_rows[code]
         lines.append(f"C\t{code}\t{name}\t{region}\t{subregion}")
@@ -279,6 +279,22 @@ def main():
         f = out_forms[key]
         lines.append(f"F\t{f.surface}\t{f.code}\t{f.kind}\t{f.weight:g}\t{','.join(sorted(f.flags))}")
     words = {(w, "given") for w in given}
+    # Surnames that are also towns ("Henderson", "Jackson", "Warren"): after a person-rule
+    # name they make a person ("Jordan Henderson"), where another place name would not
+    # ("Jordan Valley" is curated context). Country names, aliases and demonyms never count.
+    # Only where the word alone is no place or only a town: not capitals ("Paris London"),
+    # states or nations ("England"). Words that begin a longer form ("Johnson City") count.
+    first_words = {key.split(" ")[0] for key in out_forms}
+    # Words that start place names as descriptors ("West Bank", "Washington Park", "Cook
+    # Islands") never count.
+    place_words = {"north", "south", "east", "west", "new", "old", "great", "little", "long",
+                   "lake", "park", "green", "white", "black", "blue", "house", "land", "rock",
+                   "gold", "silver", "diamond", "castle", "fountain", "battle", "cherry", "wall",
+                   "prince", "sierra", "costa", "villa", "valle", "heard", "downing", "english",
+                   "cook", "le", "ho", "cho", "george", "louis", "ash", "dale", "mata", "bowling"}
+    words.update((w, "surname") for w in surname
+                 if w in first_words and w not in common and w not in place_words and
+                 (w not in out_forms or out_forms[w].kind == "city"))
     words.update(context_words)
     for w, cls in sorted(words):
         lines.append(f"W\t{w}\t{cls}")

@@ -46,6 +46,8 @@ bool ParseFlags(std::string_view text, uint8_t* flags) {
 bool ParseWordClass(std::string_view text, uint8_t* cls) {
   if (text == "given") {
     *cls = kWordGivenName;
+  } else if (text == "surname") {
+    *cls = kWordSurname;
   } else if (text == "notname") {
     *cls = kWordNotName;
   } else if (text == "usga") {

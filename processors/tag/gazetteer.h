@@ -54,6 +54,8 @@ inline constexpr uint8_t kWordGivenName = 1 << 0;
 inline constexpr uint8_t kWordNotName = 1 << 1;
 inline constexpr uint8_t kWordUsGa = 1 << 2;
 inline constexpr uint8_t kWordUsGaNext = 1 << 3;
+// A common surname that is also a town: after a person-rule name it makes a person.
+inline constexpr uint8_t kWordSurname = 1 << 4;
 
 class Gazetteer {
  public:

@@ -255,9 +255,11 @@ bool TaggerImpl::IsPersonName(const Scratch& s, size_t i, size_t len) const {
     return false;
   }
   const FirstInfo* info = First(next.hash);
-  if (info != nullptr && (info->gazetteer_len > 0 || (info->words & internal::kWordNotName)))
-    return false;
-  return true;
+  if (info == nullptr) return true;
+  if (info->words & internal::kWordNotName) return false;
+  // Another place name after it is a place pattern, unless that word is a common surname
+  // that is also a town: "Jordan Henderson", "Georgia Jackson".
+  return info->gazetteer_len == 0 || (info->words & internal::kWordSurname);
 }
 
 size_t TaggerImpl::MatchRegion(Scratch& s, size_t i, size_t max_len) const {

@@ -277,6 +277,13 @@ TEST(Regions, JordanPrecededByFirstNameIsAPerson) {
       nullptr);
 }
 
+// A surname that is also a town (Henderson, Nevada; Johnson City) still makes a person.
+TEST(Regions, JordanFollowedBySurnameThatIsAlsoATownIsAPerson) {
+  EXPECT_EQ(FindRegion(TagText("Jordan Henderson has signed for Ajax."), "JO"), nullptr);
+  EXPECT_EQ(FindRegion(TagText("Chad Johnson caught two passes."), "TD"), nullptr);
+  EXPECT_NE(FindRegion(TagText("Israel West Bank settlements grew again."), "IL"), nullptr);
+}
+
 TEST(Regions, JordanTheCountryStillMatches) {
   EXPECT_NE(FindRegion(TagText("Jordan's King Abdullah met officials in Amman."), "JO"), nullptr);
   EXPECT_NE(FindRegion(TagText("Farmers in the Jordan Valley lost their crops."), "JO"), nullptr);
