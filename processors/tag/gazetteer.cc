@@ -34,6 +34,8 @@ bool ParseFlags(std::string_view text, uint8_t* flags) {
       *flags |= kFormDatelineOnly;
     } else if (flag == "pn") {
       *flags |= kFormPersonRule;
+    } else if (flag == "food") {
+      *flags |= kFormFoodSense;
     } else if (flag == "usctx") {
       *flags |= kFormUsContext;
     } else {
@@ -48,6 +50,8 @@ bool ParseWordClass(std::string_view text, uint8_t* cls) {
     *cls = kWordGivenName;
   } else if (text == "surname") {
     *cls = kWordSurname;
+  } else if (text == "poultry") {
+    *cls = kWordPoultry;
   } else if (text == "notname") {
     *cls = kWordNotName;
   } else if (text == "usga") {

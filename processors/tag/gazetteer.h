@@ -37,6 +37,7 @@ inline constexpr uint8_t kFormCap = 1 << 0;           // cap: capitalised as wri
 inline constexpr uint8_t kFormDatelineOnly = 1 << 1;  // dl: only in a dateline
 inline constexpr uint8_t kFormPersonRule = 1 << 2;    // pn: not when part of a person's name
 inline constexpr uint8_t kFormUsContext = 1 << 3;     // usctx: US state when US context is near
+inline constexpr uint8_t kFormFoodSense = 1 << 4;     // food: also a food ("turkey"), see kWordPoultry
 
 struct Form {
   int16_t country = -1;  // index into countries(); -1 for a block or bloc form
@@ -56,6 +57,9 @@ inline constexpr uint8_t kWordUsGa = 1 << 2;
 inline constexpr uint8_t kWordUsGaNext = 1 << 3;
 // A common surname that is also a town: after a person-rule name it makes a person.
 inline constexpr uint8_t kWordSurname = 1 << 4;
+// A word of poultry or holiday meals (Thanksgiving, roast, flocks): in an article with one,
+// a `food` form counts only if the country has other evidence ("Turkey prices soar").
+inline constexpr uint8_t kWordPoultry = 1 << 5;
 
 class Gazetteer {
  public:

@@ -64,6 +64,7 @@ struct Mention {
   bool conditional = false;  // counts only when the country has other evidence
   bool georgia = false;      // usctx form: resolved after the scan
   bool us_local = false;     // "state of Georgia", "Georgia voters"
+  bool food = false;         // food form ("Turkey"): conditional in a poultry context
 };
 
 // Per-thread working memory, reused across calls (arrays are zeroed via touched lists).
@@ -200,7 +201,8 @@ class TaggerImpl final : public Tagger {
   // paragraph that belong to the dateline (not counted as a text mention).
   static internal::DatelineParts Dateline(const TagInput& input, size_t* skip);
   int DatelineCountry(Scratch& s, const internal::DatelineParts& dateline) const;
-  void ScoreRegions(Scratch& s, int dateline_country, bool usga_anywhere, TagResult* result) const;
+  void ScoreRegions(Scratch& s, int dateline_country, bool usga_anywhere, bool poultry_anywhere,
+                    TagResult* result) const;
   void ScoreTopics(Scratch& s, TagResult* result) const;
   void ReportBlocs(const Scratch& s, TagResult* result) const;
   // Appends the model's labels outside the IPTC lexicon, best first.
@@ -287,6 +289,9 @@ size_t TaggerImpl::MatchRegion(Scratch& s, size_t i, size_t max_len) const {
       if (s.title_case[segment]) mention.conditional = true;
     }
     if ((form.flags & internal::kFormCap) && s.title_case[segment]) mention.conditional = true;
+    // Mid-sentence the capital tells the country from the bird; at a sentence start it cannot.
+    mention.food = (form.flags & internal::kFormFoodSense) &&
+                   ((tokens[i].flags & internal::kSentenceStart) || s.title_case[segment]);
     if (form.flags & internal::kFormUsContext) {
       mention.georgia = true;
       const bool state_of = i >= 2 && s.tokens.Folded(tokens[i - 2]) == "state" &&
@@ -383,7 +388,13 @@ int TaggerImpl::DatelineCountry(Scratch& s, const internal::DatelineParts& datel
 }
 
 void TaggerImpl::ScoreRegions(Scratch& s, int dateline_country, bool usga_anywhere,
-                              TagResult* result) const {
+                              bool poultry_anywhere, TagResult* result) const {
+  // Turkey rule: where the article talks of poultry or holiday meals, "Turkey" at the start
+  // of a sentence (or in a title-case title) is as likely the bird, so it needs other
+  // evidence of the country (Ankara, Turkish, Turkey mid-sentence, a dateline).
+  if (poultry_anywhere) {
+    for (Mention& m : s.mentions) m.conditional = m.conditional || m.food;
+  }
   // Georgia rule: the US state when US context is near, else the country.
   for (Mention& m : s.mentions) {
     if (!m.georgia) continue;
@@ -600,10 +611,12 @@ TagResult TaggerImpl::Tag(const TagInput& input) const {
   size_t region_next = 0;
   size_t topic_next = 0;
   bool usga_anywhere = false;
+  bool poultry_anywhere = false;
   for (size_t i = 0; i < tokens.size(); ++i) {
     const FirstInfo* info = First(tokens[i].hash);
     if (info == nullptr) continue;
     if (info->words & internal::kWordUsGa) usga_anywhere = true;
+    if (info->words & internal::kWordPoultry) poultry_anywhere = true;
     if (info->gazetteer_len > 0 && i >= region_next) {
       const size_t used = MatchRegion(s, i, info->gazetteer_len);
       if (used > 0) region_next = i + used;
@@ -615,7 +628,7 @@ TagResult TaggerImpl::Tag(const TagInput& input) const {
   }
 
   const int dateline_country = DatelineCountry(s, dateline);
-  ScoreRegions(s, dateline_country, usga_anywhere, &result);
+  ScoreRegions(s, dateline_country, usga_anywhere, poultry_anywhere, &result);
   ReportBlocs(s, &result);
   ScoreTopics(s, &result);
   s.Reset();

@@ -267,6 +267,26 @@ TEST(Regions, TurkeyInATitleCaseTitleNeedsBodySupport) {
   EXPECT_NE(FindRegion(country, "TR"), nullptr);
 }
 
+TEST(Regions, TurkeyAtASentenceStartInAPoultryStoryIsTheBird) {
+  const TagResult result = SharedTagger().Tag(
+      Article("Turkey prices soar before Thanksgiving",
+              {"Turkey prices in US supermarkets have soared ahead of Thanksgiving as bird flu "
+               "cut flocks in Minnesota and Iowa."}));
+  EXPECT_EQ(FindRegion(result, "TR"), nullptr);
+  EXPECT_NE(FindRegion(result, "US"), nullptr);
+}
+
+TEST(Regions, TurkeyInAPoultryStoryWithOtherEvidenceIsTheCountry) {
+  EXPECT_NE(FindRegion(TagText("Turkey banned poultry imports from three countries, the "
+                               "agriculture ministry in Ankara said."),
+                       "TR"),
+            nullptr);
+  EXPECT_NE(FindRegion(TagText("Farmers expect record turkey sales this Thanksgiving. Exports "
+                               "to Turkey rose too."),
+                       "TR"),
+            nullptr);  // mid-sentence, the capital tells
+}
+
 TEST(Regions, JordanFollowedBySurnameIsAPerson) {
   EXPECT_EQ(FindRegion(TagText("Jordan Peterson spoke to students at the event."), "JO"), nullptr);
 }
