@@ -720,6 +720,15 @@ TEST(Tagger, WorkersOnStrikeAreALaborDispute) {
   EXPECT_TRUE(HasTopic(result, "medtop:20000529"));
 }
 
+TEST(Tagger, RenewedStreamingSeriesIsTelevisionNotSport) {
+  const TagResult result = SharedTagger().Tag(Article(
+      "Streaming series renewed for second season",
+      {"The streaming service renewed its hit fantasy series for a second season after it drew "
+       "record audiences."}));
+  EXPECT_EQ(TopTopic(result), "medtop:01000000");
+  EXPECT_TRUE(HasTopic(result, "medtop:20000051"));
+}
+
 TEST(Tagger, FigureOfSpeechCountsForNothingAndListsNoTopicTwice) {
   const TagResult result = SharedTagger().Tag(Article(
       "Minister under fire over expenses",
