@@ -56,9 +56,10 @@ struct DedupeOptions {
   // is a copied passage; reports written from one template share that much only when short.
   // It matters for a wire service's rewritten versions of its own story (a new lead, some
   // sentences reworded: ~0.55 exact containment, resemblance ~0.2-0.3), which the 0.6 rule
-  // misses about half the time because the estimate is noisy (standard deviation ~0.07 with
-  // 48 values). Default 0.52: just above the 0.5 at which the evaluation counts a copy; at
-  // 0.50 more same-event write-ups at 0.4-0.5 get merged (docs/QUALITY.md).
+  // finds only a quarter to a third of the time because the estimate is noisy (standard
+  // deviation 0.07-0.12 with 48 values). Default 0.52: just above the 0.5 at which the
+  // evaluation counts a copy; at 0.50 more same-event write-ups at 0.4-0.5 get merged
+  // (docs/QUALITY.md).
   double long_containment_threshold = 0.52;
   // Smaller article's shingle count from which `long_containment_threshold` applies instead
   // of `containment_threshold`. 0 = never. Default 125 (about 125 words; templated Reuters
