@@ -729,6 +729,16 @@ TEST(Tagger, RenewedStreamingSeriesIsTelevisionNotSport) {
   EXPECT_TRUE(HasTopic(result, "medtop:20000051"));
 }
 
+TEST(Tagger, HandballFoulInAFootballReportIsSoccerNotHandball) {
+  const TagResult result = SharedTagger().Tag(Article(
+      "Late header sends Valencia top",
+      {"Sevilla equalised through a penalty after a handball in the area, but a header in "
+       "stoppage time won it for Valencia."}));
+  EXPECT_EQ(TopTopic(result), "medtop:15000000");
+  EXPECT_TRUE(HasTopic(result, "medtop:20001065"));   // soccer
+  EXPECT_FALSE(HasTopic(result, "medtop:20000958"));  // handball, the sport
+}
+
 TEST(Tagger, FigureOfSpeechCountsForNothingAndListsNoTopicTwice) {
   const TagResult result = SharedTagger().Tag(Article(
       "Minister under fire over expenses",
