@@ -154,7 +154,26 @@ TEST(Tokenizer, KeepsDottedAbbreviationsAndDropsPossessives) {
 
 TEST(Tokenizer, FoldsCaseAndAccents) {
   EXPECT_THAT(Folded("ÉLYSÉE Côte d’Ivoire São Paulo Straße"),
-              ::testing::ElementsAre("elysee", "cote", "d'ivoire", "sao", "paulo", "strasse"));
+              ::testing::ElementsAre("elysee", "cote", "ivoire", "sao", "paulo", "strasse"));
+}
+
+// French and Italian elisions are not part of the word: "l'Allemagne" is "allemagne", with the
+// capital of the word itself; other apostrophes stay ("o'brien").
+TEST(Tokenizer, DropsElidedArticlesAndPrepositions) {
+  EXPECT_THAT(Folded("L'Allemagne d'Israël dell'Ucraina jusqu'à O'Brien"),
+              ::testing::ElementsAre("allemagne", "israel", "ucraina", "a", "o'brien"));
+  internal::TokenBuffer buffer;
+  internal::Tokenize("visite de l'Inde", 0, &buffer);
+  ASSERT_EQ(buffer.tokens.size(), 3u);
+  EXPECT_TRUE(buffer.tokens[2].flags & internal::kInitialUpper);
+}
+
+TEST(Regions, FrenchElidedCountryNamesAreFound) {
+  const TagResult result = TagText("L'Allemagne et la France ont signé un accord avec l'Inde et "
+                                   "la Côte d'Ivoire.");
+  EXPECT_NE(FindRegion(result, "DE"), nullptr);
+  EXPECT_NE(FindRegion(result, "IN"), nullptr);
+  EXPECT_NE(FindRegion(result, "CI"), nullptr);
 }
 
 TEST(Tokenizer, SplitsHanIdeographs) {

@@ -156,6 +156,17 @@ void AppendFolded(std::string_view text, size_t i, const Char& c, std::string* o
   }
 }
 
+// French and Italian articles and prepositions that elide before a vowel ("l'", "d'",
+// "dell'", "jusqu'"), as folded text without the apostrophe.
+bool IsElision(std::string_view folded) {
+  static constexpr std::string_view kElisions[] = {"l",    "d",    "qu",  "jusqu", "lorsqu",
+                                                   "dell", "nell", "all", "dall",  "sull"};
+  for (std::string_view e : kElisions) {
+    if (folded == e) return true;
+  }
+  return false;
+}
+
 bool IsSentenceEnd(int32_t cp) {
   return cp == '.' || cp == '!' || cp == '?' || cp == ':' || cp == ';' || cp == '\n' ||
          cp == 0x3002 /* 。 */ || cp == 0xFF01 || cp == 0xFF1F;
@@ -243,8 +254,17 @@ void Tokenize(std::string_view text, uint16_t segment, TokenBuffer* out) {
         if (d.kind == CharKind::kApostrophe && i + d.len < n) {
           Char e = Decode(text, i + d.len);
           if (e.kind == CharKind::kWord && e.letter && e.script == script) {
-            out->folded.push_back('\'');
             i += d.len;
+            if (IsElision(std::string_view(out->folded).substr(token.fold_begin))) {
+              // "l'Allemagne", "d'Israël", "dell'Ucraina": the word is what follows.
+              out->folded.resize(token.fold_begin);
+              has_upper = has_lower = seen_letter = initial_upper = false;
+              chars = 0;
+              take(e, i);
+              i += e.len;
+            } else {
+              out->folded.push_back('\'');
+            }
             continue;
           }
         }
