@@ -48,6 +48,10 @@ def fold(s):
     return " ".join(s.casefold().replace("-", " ").split())
 
 
+def is_arabic(s):
+    return any(0x0600 <= ord(c) <= 0x06FF for c in s)
+
+
 def is_cjk(s):
     return any(0x3040 <= ord(c) <= 0x30FF or 0x3400 <= ord(c) <= 0x9FFF for c in s)
 
@@ -130,7 +134,10 @@ def main():
         if is_cjk(name):
             han = all(0x3400 <= ord(ch) <= 0x9FFF for ch in name)
             return len(key) >= (2 if han else 3)
-        if len(key) < 4 or key in common or key in person_like:
+        # Three letters make a name in scripts without the Latin collisions ("مصر" Egypt,
+        # "چین" China, "Чад"); in Latin script short names are mostly words or codes.
+        short_ok = any(ord(ch) >= 0x0370 for ch in name)
+        if len(key) < (3 if short_ok else 4) or key in common or key in person_like:
             return False
         return True
 
@@ -167,6 +174,18 @@ def main():
         if c.get("independent") or code in ("TW", "PS", "XK"):
             for cap in c.get("capital", []):
                 add(cap, code, "capital")
+
+    # Arabic attaches "and", "in", "to" to the next word: "والأردن" (and Jordan), "بمصر" (in
+    # Egypt), "للأردن" (to Jordan: lam + al- becomes "لل"). Country names get those forms too.
+    for key, cands in list(forms.items()):
+        for f in list(cands):
+            if f.kind != "name" or not is_arabic(f.surface):
+                continue
+            s = f.surface
+            variants = ["و" + s, "ب" + s, "وب" + s]
+            variants.append("لل" + s[2:] if s.startswith("ال") else "ل" + s)
+            for v in variants:
+                add(v, f.code, f.kind, f.flags, f.weight)
 
     country_level = {k for k, v in forms.items() if any(f.kind in ("name", "alias", "demonym") for f in v)}
 

@@ -504,6 +504,15 @@ TEST(Regions, NonEnglishInputDoesNotCrash) {
   SUCCEED();
 }
 
+// Arabic writes "and", "in" and "to" as prefixes of the next word: "والأردن" (and Jordan),
+// "بمصر" (in Egypt); three-letter names ("مصر", "قطر") are names there, not codes.
+TEST(Regions, ArabicNamesWithAttachedConjunctionsAreFound) {
+  const TagResult result = TagText("وقعت مصر والأردن اتفاقية في القاهرة، ورحبت قطر بالاتفاق.");
+  EXPECT_NE(FindRegion(result, "EG"), nullptr);
+  EXPECT_NE(FindRegion(result, "JO"), nullptr);
+  EXPECT_NE(FindRegion(result, "QA"), nullptr);
+}
+
 TEST(Regions, EmptyInputGivesNoTags) {
   const TagResult result = SharedTagger().Tag(TagInput());
   EXPECT_TRUE(result.regions.empty());
