@@ -35,8 +35,10 @@ DATELINE_CITY_MIN_POP = 50_000  # smaller cities: only in a dateline (flag dl)
 BIG_CITY_POP = 1_000_000      # a city this big keeps a common-word / person-like name
 DUPLICATE_RATIO = 3.0         # a name shared by cities of several countries needs a 3x lead
 CAPITAL_POP_FACTOR = 3.0      # ... where a capital's population counts three times
-# Korean names take particles ("인도의") and often equal common words; not matched.
-SKIP_TRANSLATIONS = {"kor"}
+# Translation languages left out. Korean is in: the tagger drops particles ("인도의" -> "인도"),
+# and the names that are common words ("오만" Oman / arrogance, "조선") are dropped in
+# region_aliases.tsv.
+SKIP_TRANSLATIONS = set()
 # Alternative spellings such as "AW" or "UK" (country codes) are dropped unless curated.
 MAX_CODE_LIKE_LEN = 3
 

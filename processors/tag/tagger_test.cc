@@ -513,6 +513,17 @@ TEST(Regions, ArabicNamesWithAttachedConjunctionsAreFound) {
   EXPECT_NE(FindRegion(result, "QA"), nullptr);
 }
 
+// Korean writes particles onto names ("미국과" and the US, "러시아에" to Russia); two-syllable
+// names stay whole ("인도" India), and a word with a particle-like end is left alone.
+TEST(Regions, KoreanNamesWithParticlesAreFound) {
+  const TagResult result =
+      TagText("미국과 중국의 정상이 북한 문제를 논의했고, 러시아에 대한 제재와 인도도 다뤘다.");
+  for (const char* code : {"US", "CN", "KP", "RU", "IN"}) {
+    EXPECT_NE(FindRegion(result, code), nullptr) << code;
+  }
+  EXPECT_EQ(FindRegion(TagText("사랑이란 무엇인가"), "IR"), nullptr);
+}
+
 TEST(Regions, EmptyInputGivesNoTags) {
   const TagResult result = SharedTagger().Tag(TagInput());
   EXPECT_TRUE(result.regions.empty());

@@ -167,6 +167,61 @@ bool IsElision(std::string_view folded) {
   return false;
 }
 
+// Korean writes case particles onto the noun ("미국의" of the US, "러시아가", "니카라과와"). The
+// folded text holds Hangul as jamo, so the particles are folded the same way once.
+const std::vector<std::string>& FoldedKoreanParticles() {
+  static const auto* particles = [] {
+    // Longest first, so "에서" goes before "서" could; none is a whole country name.
+    static constexpr std::string_view kParticles[] = {
+        "에서의", "에서는", "으로는", "에게서", "으로", "에서", "에게", "까지", "부터", "과의",
+        "와의",   "에는",   "와는",   "과는",   "하고", "처럼", "보다", "은",   "는",   "이",
+        "가",     "의",     "에",     "과",     "와",   "을",   "를",   "도",   "로",   "만"};
+    auto* out = new std::vector<std::string>;
+    for (std::string_view p : kParticles) {
+      std::string folded;
+      for (size_t i = 0; i < p.size();) {
+        const Char c = Decode(p, i);
+        AppendFolded(p, i, c, &folded);
+        i += c.len;
+      }
+      out->push_back(std::move(folded));
+    }
+    return out;
+  }();
+  return *particles;
+}
+
+// Syllables of folded Hangul (leading consonants U+1100-U+115F, 3 bytes "E1 84 80"-"E1 85 9F"),
+// or -1 when `folded` holds anything but jamo.
+int HangulSyllables(std::string_view folded) {
+  if (folded.size() % 3 != 0) return -1;
+  int syllables = 0;
+  for (size_t i = 0; i < folded.size(); i += 3) {
+    const auto b0 = static_cast<unsigned char>(folded[i]);
+    const auto b1 = static_cast<unsigned char>(folded[i + 1]);
+    if (b0 != 0xE1 || b1 < 0x84 || b1 > 0x87) return -1;  // U+1100-U+11FF
+    if (b1 == 0x84 || (b1 == 0x85 && static_cast<unsigned char>(folded[i + 2]) < 0xA0)) ++syllables;
+  }
+  return syllables;
+}
+
+// Drops trailing particles while at least two syllables stay: "니카라과와" -> "니카라" (and
+// the gazetteer's "니카라과" -> "니카라" alike), "인도" and "오만" stay whole.
+void StripKoreanParticles(std::string* folded, size_t begin) {
+  if (HangulSyllables(std::string_view(*folded).substr(begin)) < 3) return;
+  for (bool stripped = true; stripped;) {
+    stripped = false;
+    const std::string_view word = std::string_view(*folded).substr(begin);
+    for (const std::string& p : FoldedKoreanParticles()) {
+      if (word.size() <= p.size() || word.substr(word.size() - p.size()) != p) continue;
+      if (HangulSyllables(word.substr(0, word.size() - p.size())) < 2) continue;
+      folded->resize(folded->size() - p.size());
+      stripped = true;
+      break;
+    }
+  }
+}
+
 bool IsSentenceEnd(int32_t cp) {
   return cp == '.' || cp == '!' || cp == '?' || cp == ':' || cp == ';' || cp == '\n' ||
          cp == 0x3002 /* 。 */ || cp == 0xFF01 || cp == 0xFF1F;
@@ -295,6 +350,9 @@ void Tokenize(std::string_view text, uint16_t segment, TokenBuffer* out) {
           (i + d.len >= n || Decode(text, i + d.len).kind != CharKind::kWord)) {
         token.flags |= kPossessive;  // plural possessive: "allies' "
       }
+    }
+    if (script == Script::kOther && c.cp >= 0xAC00 && c.cp <= 0xD7A3) {
+      StripKoreanParticles(&f, token.fold_begin);
     }
     token.fold_len = static_cast<uint32_t>(f.size() - token.fold_begin);
     if (token.fold_len == 0) continue;
