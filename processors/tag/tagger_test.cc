@@ -778,6 +778,17 @@ TEST(Tagger, HandballFoulInAFootballReportIsSoccerNotHandball) {
   EXPECT_FALSE(HasTopic(result, "medtop:20000958"));  // handball, the sport
 }
 
+TEST(Tagger, PlaneCrashToldWithAirlineWordsIsAnAccident) {
+  const TagResult result = SharedTagger().Tag(Article(
+      "Small plane crashes after take-off, killing 12",
+      {"The charter airline's flight crashed into a mountain shortly after leaving the airport, "
+       "and aviation officials said the wreckage was found at the crash site.",
+       "The airline said it was cooperating with investigators and that the flight recorder had "
+       "been recovered. Tourists and two pilots perished."}));
+  EXPECT_EQ(TopTopic(result), "medtop:03000000");
+  EXPECT_TRUE(HasTopic(result, "medtop:20000143"));
+}
+
 TEST(Tagger, FigureOfSpeechCountsForNothingAndListsNoTopicTwice) {
   const TagResult result = SharedTagger().Tag(Article(
       "Minister under fire over expenses",
