@@ -789,6 +789,15 @@ TEST(Tagger, PlaneCrashToldWithAirlineWordsIsAnAccident) {
   EXPECT_TRUE(HasTopic(result, "medtop:20000143"));
 }
 
+TEST(Tagger, SnowLeopardIsWildlifeNotWeather) {
+  const TagResult result = SharedTagger().Tag(Article(
+      "Rare snow leopard spotted",
+      {"A rare snow leopard was spotted by camera traps in the mountains, conservationists said, "
+       "raising hopes for the endangered species."}));
+  EXPECT_EQ(TopTopic(result), "medtop:06000000");
+  EXPECT_FALSE(HasTopic(result, "medtop:17000000"));
+}
+
 TEST(Tagger, FigureOfSpeechCountsForNothingAndListsNoTopicTwice) {
   const TagResult result = SharedTagger().Tag(Article(
       "Minister under fire over expenses",
