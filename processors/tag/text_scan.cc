@@ -171,7 +171,7 @@ bool IsElision(std::string_view folded) {
 // folded text holds Hangul as jamo, so the particles are folded the same way once.
 const std::vector<std::string>& FoldedKoreanParticles() {
   static const auto* particles = [] {
-    // Longest first, so "에서" goes before "서" could; none is a whole country name.
+    // Longer particles first ("에서의" before "의", "에서" before "에").
     static constexpr std::string_view kParticles[] = {
         "에서의", "에서는", "으로는", "에게서", "으로", "에서", "에게", "까지", "부터", "과의",
         "와의",   "에는",   "와는",   "과는",   "하고", "처럼", "보다", "은",   "는",   "이",
