@@ -488,7 +488,9 @@ absl::Status DedupeOptions::Validate() const {
   if (long_containment_threshold <= 0 || long_containment_threshold > 1) {
     return absl::InvalidArgumentError("dedupe long_containment_threshold must be in (0, 1]");
   }
-  if (long_text_shingles < 0) return absl::InvalidArgumentError("dedupe long_text_shingles must be >= 0");
+  if (long_text_shingles < 0) {
+    return absl::InvalidArgumentError("dedupe long_text_shingles must be >= 0");
+  }
   if (lead_containment_threshold <= 0 || lead_containment_threshold > 1) {
     return absl::InvalidArgumentError("dedupe lead_containment_threshold must be in (0, 1]");
   }

@@ -37,7 +37,7 @@ inline constexpr uint8_t kFormCap = 1 << 0;           // cap: capitalised as wri
 inline constexpr uint8_t kFormDatelineOnly = 1 << 1;  // dl: only in a dateline
 inline constexpr uint8_t kFormPersonRule = 1 << 2;    // pn: not when part of a person's name
 inline constexpr uint8_t kFormUsContext = 1 << 3;     // usctx: US state when US context is near
-inline constexpr uint8_t kFormFoodSense = 1 << 4;     // food: also a food ("turkey"), see kWordPoultry
+inline constexpr uint8_t kFormFoodSense = 1 << 4;     // food: also a food; see kWordPoultry
 
 struct Form {
   int16_t country = -1;  // index into countries(); -1 for a block or bloc form

@@ -737,7 +737,7 @@ TEST(Tagger, CancelledFlightIsAirlineBusiness) {
 TEST(Tagger, LightningStrikesAreWeatherNotALaborDispute) {
   const TagResult result = SharedTagger().Tag(Article(
       "Lightning strikes kill three farmers",
-      {"Lightning strikes killed three farmers working in rice fields on Monday, officials said."}));
+      {"Lightning strikes killed three farmers in rice fields on Monday, officials said."}));
   EXPECT_EQ(TopTopic(result), "medtop:17000000");
   EXPECT_FALSE(HasTopic(result, "medtop:09000000"));
 }
