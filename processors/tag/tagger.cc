@@ -323,11 +323,9 @@ size_t TaggerImpl::MatchTopic(Scratch& s, size_t i, size_t max_len) const {
     if (s.phrase_count[phrase] < 255) ++s.phrase_count[phrase];
     // The k-th repeat of a phrase counts 1/k: evidence grows like log(repeats).
     const float weight = TopicPositionWeight(tokens[i].segment) / s.phrase_count[phrase];
+    // Every target has weight > 0 (TopicLexicon::Parse drops weight-0 rows): TouchTopic tells a
+    // first touch by zero evidence.
     for (const internal::KeywordTarget& target : lexicon_.targets(phrase)) {
-      // A weight-0 phrase (a figure of speech: "under fire") only keeps its words from being
-      // read on their own. It must not touch its topic: TouchTopic tells a first touch by
-      // zero evidence, so touching without adding any would list the topic twice.
-      if (target.weight <= 0) continue;
       s.TouchTopic(target.topic);
       s.topic_own[target.topic] += target.weight * weight;
     }

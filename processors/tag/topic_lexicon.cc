@@ -88,6 +88,9 @@ absl::StatusOr<TopicLexicon> TopicLexicon::Parse(std::string_view tsv) {
     for (const auto& [code, weight] : targets) {
       const int topic = lex.TopicIndex(code);
       if (topic < 0) return absl::InvalidArgumentError("topic lexicon: unknown qcode " + code);
+      // A weight-0 row (a figure of speech: "under fire") keeps the phrase, so its words are
+      // not read on their own, and gives it no target: evidence of 0 is no evidence.
+      if (weight <= 0) continue;
       bool merged = false;
       for (size_t k = begin; k < lex.targets_.size(); ++k) {
         if (lex.targets_[k].topic == topic) {  // same topic twice: keep the larger weight

@@ -38,7 +38,7 @@ class TopicLexicon {
   int TopicIndex(std::string_view code) const;
   const PhraseTable& phrases() const { return phrases_; }
   size_t num_phrases() const { return target_begin_.size() - 1; }
-  // The topics a phrase is evidence for.
+  // The topics a phrase is evidence for, each with weight > 0 (none for a weight-0 phrase).
   absl::Span<const KeywordTarget> targets(uint32_t phrase) const {
     return absl::MakeConstSpan(targets_.data() + target_begin_[phrase],
                                target_begin_[phrase + 1] - target_begin_[phrase]);
