@@ -811,6 +811,51 @@ TEST(Tagger, FigureOfSpeechCountsForNothingAndListsNoTopicTwice) {
   EXPECT_EQ(std::adjacent_find(codes.begin(), codes.end()), codes.end());
 }
 
+TEST(Tagger, GolfRoundReportWithoutTheWordGolfIsGolf) {
+  const TagResult result = SharedTagger().Tag(Article(
+      "Leader stretches advantage to three shots",
+      {"She carded a 65 with six birdies and one bogey to move to 11 under par after the second "
+       "round, holing a long putt on the last."}));
+  EXPECT_EQ(TopTopic(result), "medtop:15000000");
+  EXPECT_TRUE(HasTopic(result, "medtop:20000940"));
+}
+
+TEST(Tagger, MotorRaceReportIsMotorRacing) {
+  const TagResult result = SharedTagger().Tag(Article(
+      "Champion wins from pole after late pit stop drama",
+      {"The champion started from pole position and led most laps; his team-mate lost the lead "
+       "in the pit lane and set the fastest lap."}));
+  EXPECT_EQ(TopTopic(result), "medtop:15000000");
+  EXPECT_TRUE(HasTopic(result, "medtop:20000991"));
+}
+
+TEST(Tagger, NursesWalkingOutOverPayIsALaborDispute) {
+  const TagResult result = SharedTagger().Tag(Article(
+      "Nurses vote to walk out over pay",
+      {"Nurses will stage a 48-hour walkout after union members rejected the pay offer, and "
+       "hospitals are preparing for the walk out."}));
+  EXPECT_EQ(TopTopic(result), "medtop:09000000");
+  EXPECT_TRUE(HasTopic(result, "medtop:20000529"));
+}
+
+TEST(Tagger, ArmySeizingPowerIsACoup) {
+  const TagResult result = SharedTagger().Tag(Article(
+      "Army seizes power",
+      {"Soldiers seized power overnight and detained the president, an army spokesman said on "
+       "state television."}));
+  EXPECT_EQ(TopTopic(result), "medtop:16000000");
+  EXPECT_TRUE(HasTopic(result, "medtop:20000070"));
+}
+
+TEST(Tagger, HyphenatedHalfTimeShowIsMusicNotSport) {
+  const TagResult result = SharedTagger().Tag(Article(
+      "Singer's half-time show divides viewers",
+      {"The half-time show mixed old hits and new songs; critics called the half-time "
+       "performance flat."}));
+  EXPECT_EQ(TopTopic(result), "medtop:01000000");
+  EXPECT_FALSE(HasTopic(result, "medtop:15000000"));
+}
+
 class FixedModel : public TopicModel {
  public:
   void Predict(const TagInput& input, std::vector<TopicTag>* out) const override {
