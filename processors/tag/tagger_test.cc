@@ -847,6 +847,22 @@ TEST(Tagger, ArmySeizingPowerIsACoup) {
   EXPECT_TRUE(HasTopic(result, "medtop:20000070"));
 }
 
+TEST(Tagger, GuitaristLeavingTheBandIsMusic) {
+  const TagResult result = SharedTagger().Tag(Article(
+      "Guitarist quits rock band before reunion tour",
+      {"The guitarist said he would not join the tour dates; the frontman thanked him."}));
+  EXPECT_EQ(TopTopic(result), "medtop:01000000");
+  EXPECT_TRUE(HasTopic(result, "medtop:20000018"));
+}
+
+TEST(Tagger, RadioPresentersLastShowIsMedia) {
+  const TagResult result = SharedTagger().Tag(Article(
+      "Radio presenter signs off after 30 years",
+      {"The DJ hosted his final breakfast show on the station, thanking listeners."}));
+  EXPECT_EQ(TopTopic(result), "medtop:01000000");
+  EXPECT_TRUE(HasTopic(result, "medtop:20000050"));
+}
+
 TEST(Tagger, HyphenatedHalfTimeShowIsMusicNotSport) {
   const TagResult result = SharedTagger().Tag(Article(
       "Singer's half-time show divides viewers",
