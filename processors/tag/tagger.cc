@@ -75,6 +75,7 @@ struct Scratch {
   std::vector<Mention> mentions;
   std::vector<int16_t> blocs;  // bloc index per bloc mention
   std::vector<uint32_t> us_admin_tokens;
+  int64_t us_qualifier_token = -1;  // a usctx form placing a city: "Athens, Georgia"
   std::vector<float> country_raw;
   std::vector<int> country_mentions;
   std::vector<int> country_text_mentions;
@@ -94,6 +95,7 @@ struct Scratch {
     mentions.clear();
     blocs.clear();
     us_admin_tokens.clear();
+    us_qualifier_token = -1;
     if (country_raw.size() < countries) {
       country_raw.resize(countries, 0);
       country_mentions.resize(countries, 0);
@@ -196,6 +198,14 @@ class TaggerImpl final : public Tagger {
   // Number of tokens consumed by a keyword match starting at token i (0 = none).
   size_t MatchTopic(Scratch& s, size_t i, size_t max_len) const;
   bool IsPersonName(const Scratch& s, size_t i, size_t len) const;
+  // The country, alias or state form at token j when a comma precedes it and it follows a
+  // place ("Paris, Texas"), else nullptr.
+  const Form* QualifierAt(const Scratch& s, size_t j) const;
+  // A capitalised token that begins a gazetteer form.
+  bool StartsPlace(const Token& token) const {
+    const FirstInfo* info = First(token.hash);
+    return info != nullptr && info->gazetteer_len > 0 && (token.flags & internal::kInitialUpper);
+  }
   // The dateline: input.dateline_place (a place or a whole dateline such as "PARIS (AP) —"),
   // else a dateline opening the first paragraph. Sets *skip to the bytes of the first
   // paragraph that belong to the dateline (not counted as a text mention).
@@ -264,6 +274,59 @@ bool TaggerImpl::IsPersonName(const Scratch& s, size_t i, size_t len) const {
   return info->gazetteer_len == 0 || (info->words & internal::kWordSurname);
 }
 
+const Form* TaggerImpl::QualifierAt(const Scratch& s, size_t j) const {
+  const std::vector<Token>& tokens = s.tokens.tokens;
+  if (j == 0 || j >= tokens.size() || tokens[j].segment != tokens[j - 1].segment) return nullptr;
+  if (!(tokens[j].flags & internal::kCommaBefore) || !(tokens[j].flags & internal::kInitialUpper)) {
+    return nullptr;
+  }
+  const FirstInfo* info = First(tokens[j].hash);
+  if (info == nullptr || info->gazetteer_len == 0) return nullptr;
+  uint64_t hashes[kMaxPhraseTokens];
+  const size_t n = PrefixHashes(tokens, j, info->gazetteer_len, hashes);
+  for (size_t len = n; len >= 1; --len) {
+    const int64_t index = gazetteer_.phrases().Find(s.tokens, j, len, hashes[len - 1]);
+    if (index < 0) continue;
+    const Form& form = gazetteer_.form(static_cast<uint32_t>(index));
+    const bool qualifies = form.country >= 0 && (form.kind == FormKind::kName ||
+                                                 form.kind == FormKind::kAlias ||
+                                                 form.kind == FormKind::kAdmin);
+    if (!qualifies) return nullptr;
+    const size_t k = j + len;
+    const bool ends_phrase = k >= tokens.size() || tokens[k].segment != tokens[j].segment ||
+                             (tokens[k].flags & internal::kPunctBefore);
+    // A country name qualifies a place only where the phrase ends with it ("Tripoli, Lebanon,
+    // on Monday"); running on, it starts a clause ("talks in Paris, Japan promised"). States
+    // and provinces qualify anywhere ("Dublin, Calif.", "London, Ontario").
+    if (form.kind != FormKind::kAdmin && !ends_phrase) return nullptr;
+    // A list goes on after it ("Tokyo, Hong Kong, Moscow", "Paris, Britain and Canada"):
+    // the places are listed, not qualified.
+    if (k < tokens.size() && tokens[k].segment == tokens[j].segment) {
+      if ((tokens[k].flags & internal::kCommaBefore) && StartsPlace(tokens[k])) return nullptr;
+      const std::string_view word = s.tokens.Folded(tokens[k]);
+      if (!(tokens[k].flags & internal::kPunctBefore) && (word == "and" || word == "or")) {
+        return nullptr;
+      }
+    }
+    return &form;
+  }
+  return nullptr;
+}
+
+// "the mayor of Nice", "the city of Reading": a capitalised city name after one of these
+// nouns and "of" is the place even where the name is also a common word (dl forms).
+bool AfterPlaceNoun(const TokenBuffer& buffer, const std::vector<uint8_t>& title_case, size_t i) {
+  const std::vector<Token>& tokens = buffer.tokens;
+  if (i < 2 || !(tokens[i].flags & internal::kInitialUpper)) return false;
+  const uint16_t segment = tokens[i].segment;
+  if (title_case[segment] || tokens[i - 2].segment != segment) return false;
+  if ((tokens[i].flags | tokens[i - 1].flags) & internal::kPunctBefore) return false;
+  if (buffer.Folded(tokens[i - 1]) != "of") return false;
+  const std::string_view noun = buffer.Folded(tokens[i - 2]);
+  return noun == "mayor" || noun == "city" || noun == "town" || noun == "village" ||
+         noun == "port";
+}
+
 size_t TaggerImpl::MatchRegion(Scratch& s, size_t i, size_t max_len) const {
   const std::vector<Token>& tokens = s.tokens.tokens;
   uint64_t hashes[kMaxPhraseTokens];
@@ -272,7 +335,10 @@ size_t TaggerImpl::MatchRegion(Scratch& s, size_t i, size_t max_len) const {
     const int64_t index = gazetteer_.phrases().Find(s.tokens, i, len, hashes[len - 1]);
     if (index < 0) continue;
     const Form& form = gazetteer_.form(static_cast<uint32_t>(index));
-    if (form.flags & internal::kFormDatelineOnly) continue;
+    if ((form.flags & internal::kFormDatelineOnly) &&
+        !(form.kind == FormKind::kCity && AfterPlaceNoun(s.tokens, s.title_case, i))) {
+      continue;
+    }
     if ((form.flags & internal::kFormCap) && !CaseMatches(form, tokens, i)) continue;
     if (form.kind == FormKind::kBlock) return len;
     if (form.kind == FormKind::kBloc) {
@@ -292,6 +358,21 @@ size_t TaggerImpl::MatchRegion(Scratch& s, size_t i, size_t max_len) const {
     // Mid-sentence the capital tells the country from the bird; at a sentence start it cannot.
     mention.food = (form.flags & internal::kFormFoodSense) &&
                    ((tokens[i].flags & internal::kSentenceStart) || s.title_case[segment]);
+    if (form.kind == FormKind::kCity || form.kind == FormKind::kCapital) {
+      // "Paris, Texas", "London, Ontario": a country, alias or state after a comma places the
+      // city, as it does in a dateline.
+      const bool listed = i > 0 && (tokens[i].flags & internal::kCommaBefore) &&
+                          tokens[i - 1].segment == segment && StartsPlace(tokens[i - 1]);
+      const Form* qualifier = listed ? nullptr : QualifierAt(s, i + len);
+      if (qualifier != nullptr && qualifier->country != mention.country) {
+        if (qualifier->flags & internal::kFormUsContext) {  // "Athens, Georgia"
+          if (gazetteer_.us() >= 0) mention.country = gazetteer_.us();
+          s.us_qualifier_token = static_cast<int64_t>(i + len);
+        } else {
+          mention.country = qualifier->country;
+        }
+      }
+    }
     if (form.flags & internal::kFormUsContext) {
       mention.georgia = true;
       const bool state_of = i >= 2 && s.tokens.Folded(tokens[i - 2]) == "state" &&
@@ -300,7 +381,7 @@ size_t TaggerImpl::MatchRegion(Scratch& s, size_t i, size_t max_len) const {
       const bool next_us = j < tokens.size() && tokens[j].segment == segment &&
                            !(tokens[j].flags & internal::kPunctBefore) &&
                            (WordsOf(tokens[j]) & internal::kWordUsGaNext);
-      mention.us_local = state_of || next_us;
+      mention.us_local = state_of || next_us || s.us_qualifier_token == static_cast<int64_t>(i);
     }
     if (form.kind == FormKind::kAdmin && form.country == gazetteer_.us()) {
       s.us_admin_tokens.push_back(static_cast<uint32_t>(i));

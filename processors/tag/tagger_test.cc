@@ -191,6 +191,17 @@ TEST(Tokenizer, FlagsCapitalisation) {
   EXPECT_TRUE(buffer.tokens[3].flags & internal::kPunctBefore);
 }
 
+TEST(Tokenizer, FlagsALoneCommaBeforeAToken) {
+  internal::TokenBuffer buffer;
+  internal::Tokenize("Paris, Texas. Dublin , Calif.; Rome Milan", 0, &buffer);
+  ASSERT_EQ(buffer.tokens.size(), 6u);
+  EXPECT_TRUE(buffer.tokens[1].flags & internal::kCommaBefore);   // ", Texas"
+  EXPECT_FALSE(buffer.tokens[2].flags & internal::kCommaBefore);  // ". Dublin"
+  EXPECT_TRUE(buffer.tokens[3].flags & internal::kCommaBefore);   // " , Calif"
+  EXPECT_FALSE(buffer.tokens[4].flags & internal::kCommaBefore);  // ".; Rome"
+  EXPECT_FALSE(buffer.tokens[5].flags & internal::kCommaBefore);  // " Milan"
+}
+
 TEST(Datelines, ExtractsThePlaceOfCommonDatelineStyles) {
   EXPECT_EQ(internal::ExtractDatelinePlace("Paris: Allies met on Tuesday."), "Paris");
   EXPECT_EQ(internal::ExtractDatelinePlace("PARIS (AP) — Allies met on Tuesday."), "PARIS");
@@ -269,6 +280,48 @@ TEST(Datelines, AmbiguousCityCountsOnlyInTheDateline) {
 }
 
 // ---------------------------------------------------------------- region disambiguation
+
+TEST(Regions, StateAfterACommaPlacesTheCity) {
+  const TagResult result =
+      TagText("The company will close its plant in Paris, Texas, and move the jobs to Dublin, "
+              "Calif., next year.");
+  EXPECT_NE(FindRegion(result, "US"), nullptr);
+  EXPECT_EQ(FindRegion(result, "FR"), nullptr);
+  EXPECT_EQ(FindRegion(result, "IE"), nullptr);
+}
+
+TEST(Regions, UsStateGeorgiaAfterACityIsTheState) {
+  const TagResult result = TagText("The festival in Athens, Georgia, drew 20,000 visitors.");
+  EXPECT_NE(FindRegion(result, "US"), nullptr);
+  EXPECT_EQ(FindRegion(result, "GE"), nullptr);
+  EXPECT_EQ(FindRegion(result, "GR"), nullptr);
+}
+
+TEST(Regions, CountryNameEndingThePhrasePlacesTheCity) {
+  const TagResult result = TagText("Clashes broke out in Tripoli, Lebanon, on Monday.");
+  EXPECT_NE(FindRegion(result, "LB"), nullptr);
+  EXPECT_EQ(FindRegion(result, "LY"), nullptr);
+}
+
+TEST(Regions, CountryStartingAClauseAfterACityDoesNotMoveIt) {
+  const TagResult result =
+      TagText("At the talks in Paris, Japan promised to work out an economic package.");
+  EXPECT_NE(FindRegion(result, "FR"), nullptr);
+  EXPECT_NE(FindRegion(result, "JP"), nullptr);
+}
+
+TEST(Regions, ListedCitiesAreNotQualifiedByTheirNeighbours) {
+  const TagResult result =
+      TagText("The bank has offices in Tokyo, Hong Kong, Moscow and Zurich.");
+  EXPECT_NE(FindRegion(result, "JP"), nullptr);
+  EXPECT_NE(FindRegion(result, "HK"), nullptr);
+}
+
+TEST(Regions, AmbiguousCityAfterMayorOfIsThePlace) {
+  EXPECT_NE(FindRegion(TagText("The mayor of Nice said the city needed more police."), "FR"),
+            nullptr);
+  EXPECT_EQ(FindRegion(TagText("The mayor said it was a nice gesture."), "FR"), nullptr);
+}
 
 TEST(Regions, TurkeyTheBirdIsNotACountry) {
   EXPECT_EQ(FindRegion(TagText("We roasted a turkey and ate turkey sandwiches for a week."), "TR"),

@@ -236,11 +236,17 @@ void Tokenize(std::string_view text, uint16_t segment, TokenBuffer* out) {
   out->folded.reserve(out->folded.size() + n);
   size_t i = 0;
   bool punct = false;
+  int punct_chars = 0;  // non-space characters since the previous token
+  bool comma = false;
   bool sentence = true;
   while (i < n) {
     Char c = Decode(text, i);
     if (c.kind != CharKind::kWord) {
-      if (c.kind != CharKind::kSpace) punct = true;
+      if (c.kind != CharKind::kSpace) {
+        punct = true;
+        ++punct_chars;
+        comma |= c.cp == ',';
+      }
       if (IsSentenceEnd(c.cp)) sentence = true;
       i += c.len;
       continue;
@@ -359,8 +365,11 @@ void Tokenize(std::string_view text, uint16_t segment, TokenBuffer* out) {
     if (initial_upper) token.flags |= kInitialUpper;
     if (has_upper && !has_lower) token.flags |= kAllUpper;
     if (punct) token.flags |= kPunctBefore;
+    if (comma && punct_chars == 1) token.flags |= kCommaBefore;
     if (sentence) token.flags |= kSentenceStart;
     punct = false;
+    punct_chars = 0;
+    comma = false;
     sentence = false;
     token.hash = HashFolded(out->Folded(token));
     out->tokens.push_back(token);

@@ -19,6 +19,7 @@ inline constexpr uint8_t kAllUpper = 1 << 1;       // has letters, none lower ca
 inline constexpr uint8_t kPunctBefore = 1 << 2;    // non-space characters since the previous token
 inline constexpr uint8_t kSentenceStart = 1 << 3;  // first token of a segment or after . ! ? :
 inline constexpr uint8_t kPossessive = 1 << 4;     // a possessive "'s" was dropped ("Jordan's")
+inline constexpr uint8_t kCommaBefore = 1 << 5;    // exactly one comma since the previous token
 
 struct Token {
   uint32_t fold_begin = 0;  // folded text is folded[fold_begin, fold_begin + fold_len)
