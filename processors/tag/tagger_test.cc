@@ -916,6 +916,20 @@ TEST(Tagger, RadioPresentersLastShowIsMedia) {
   EXPECT_TRUE(HasTopic(result, "medtop:20000050"));
 }
 
+TEST(Tagger, PatchedSecurityHoleIsComputingNews) {
+  const TagResult result = SharedTagger().Tag(Article(
+      "Software maker patches critical flaw",
+      {"The company released a security update for a security hole in its operating system."}));
+  EXPECT_EQ(TopTopic(result), "medtop:13000000");
+  EXPECT_TRUE(HasTopic(result, "medtop:20000763"));
+}
+
+TEST(Tagger, JunkEmailIsComputingNews) {
+  const TagResult result = SharedTagger().Tag(
+      Article("Spam reaches record levels", {"Junk e-mail makes up most of all e-mail traffic."}));
+  EXPECT_EQ(TopTopic(result), "medtop:13000000");
+}
+
 TEST(Tagger, HyphenatedHalfTimeShowIsMusicNotSport) {
   const TagResult result = SharedTagger().Tag(Article(
       "Singer's half-time show divides viewers",
