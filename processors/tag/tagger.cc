@@ -296,9 +296,12 @@ const Form* TaggerImpl::QualifierAt(const Scratch& s, size_t j) const {
     const bool ends_phrase = k >= tokens.size() || tokens[k].segment != tokens[j].segment ||
                              (tokens[k].flags & internal::kPunctBefore);
     // A country name qualifies a place only where the phrase ends with it ("Tripoli, Lebanon,
-    // on Monday"); running on, it starts a clause ("talks in Paris, Japan promised"). States
-    // and provinces qualify anywhere ("Dublin, Calif.", "London, Ontario").
-    if (form.kind != FormKind::kAdmin && !ends_phrase) return nullptr;
+    // on Monday"); running on, it starts a clause ("talks in Paris, Japan promised"). So does
+    // a dateline-only state abbreviation, which is also a word ("Boston, Mass., said" but "In
+    // Rome, Mass was said"). State and province names qualify anywhere ("London, Ontario").
+    const bool anywhere =
+        form.kind == FormKind::kAdmin && !(form.flags & internal::kFormDatelineOnly);
+    if (!anywhere && !ends_phrase) return nullptr;
     // A list goes on after it ("Tokyo, Hong Kong, Moscow", "Paris, Britain and Canada"):
     // the places are listed, not qualified.
     if (k < tokens.size() && tokens[k].segment == tokens[j].segment) {

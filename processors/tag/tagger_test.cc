@@ -290,6 +290,13 @@ TEST(Regions, StateAfterACommaPlacesTheCity) {
   EXPECT_EQ(FindRegion(result, "IE"), nullptr);
 }
 
+TEST(Regions, StateAbbreviationThatIsAlsoAWordQualifiesOnlyAtThePhraseEnd) {
+  EXPECT_NE(FindRegion(TagText("In Rome, Mass was said by the pope for the pilgrims."), "IT"),
+            nullptr);
+  EXPECT_EQ(FindRegion(TagText("The firm, based in Manchester, Mass., hired 40 people."), "GB"),
+            nullptr);
+}
+
 TEST(Regions, UsStateGeorgiaAfterACityIsTheState) {
   const TagResult result = TagText("The festival in Athens, Georgia, drew 20,000 visitors.");
   EXPECT_NE(FindRegion(result, "US"), nullptr);
