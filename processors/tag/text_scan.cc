@@ -235,7 +235,6 @@ void Tokenize(std::string_view text, uint16_t segment, TokenBuffer* out) {
   const size_t n = text.size();
   out->folded.reserve(out->folded.size() + n);
   size_t i = 0;
-  bool punct = false;
   int punct_chars = 0;  // non-space characters since the previous token
   bool comma = false;
   bool sentence = true;
@@ -243,7 +242,6 @@ void Tokenize(std::string_view text, uint16_t segment, TokenBuffer* out) {
     Char c = Decode(text, i);
     if (c.kind != CharKind::kWord) {
       if (c.kind != CharKind::kSpace) {
-        punct = true;
         ++punct_chars;
         comma |= c.cp == ',';
       }
@@ -364,10 +362,9 @@ void Tokenize(std::string_view text, uint16_t segment, TokenBuffer* out) {
     if (token.fold_len == 0) continue;
     if (initial_upper) token.flags |= kInitialUpper;
     if (has_upper && !has_lower) token.flags |= kAllUpper;
-    if (punct) token.flags |= kPunctBefore;
+    if (punct_chars > 0) token.flags |= kPunctBefore;
     if (comma && punct_chars == 1) token.flags |= kCommaBefore;
     if (sentence) token.flags |= kSentenceStart;
-    punct = false;
     punct_chars = 0;
     comma = false;
     sentence = false;
