@@ -14,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "kafka/client.h"
 
 namespace newsflow::cli {
 namespace {
@@ -243,65 +244,63 @@ absl::StatusOr<std::vector<ConfigSetting>> CollectSettings(
   return settings;
 }
 
-std::vector<std::string> InjectSettings(const CLI::App& app, const std::vector<std::string>& argv,
-                                        const std::vector<ConfigSetting>& settings,
-                                        ConfigOrigins* origins) {
-  size_t command_at = argv.size();
-  const CLI::App* command = nullptr;
-  for (size_t i = 1; i < argv.size() && command == nullptr; ++i) {
-    for (const CLI::App* sub : Subcommands(app)) {
-      if (sub->get_name() == argv[i]) {
-        command_at = i;
-        command = sub;
-      }
-    }
-  }
-  if (command == nullptr) return argv;
-
-  // Options the user gave on the command line win over file and environment.
-  auto given_on_command_line = [&](const CLI::Option& option) {
-    for (size_t i = command_at + 1; i < argv.size(); ++i) {
-      const std::string& arg = argv[i];
-      if (arg == "--") break;
-      if (arg.empty() || arg[0] != '-') continue;
-      const std::string name = arg.substr(0, arg.find('='));
-      if (option.check_name(name)) return true;
-    }
-    return false;
-  };
-
-  std::vector<std::string> injected;
+std::vector<CLI::Option*> RelaxRequired(CLI::App& command,
+                                        const std::vector<ConfigSetting>& settings) {
+  std::vector<CLI::Option*> relaxed;
   for (const ConfigSetting& setting : settings) {
-    const CLI::Option* option = FindOption(*command, setting.key);
+    CLI::Option* option = command.get_option_no_throw("--" + setting.key);
+    if (option == nullptr || !option->get_required()) continue;
+    option->required(false);
+    relaxed.push_back(option);
+  }
+  return relaxed;
+}
+
+absl::Status ApplySettings(CLI::App& command, const std::vector<ConfigSetting>& settings,
+                           ConfigOrigins* origins) {
+  std::vector<std::string> kafka_values;
+  for (const ConfigSetting& setting : settings) {
+    CLI::Option* option = command.get_option_no_throw("--" + setting.key);
     if (option == nullptr) continue;
     if (setting.key == kKafkaKey) {
-      // Pass-through properties accumulate; the command line's come later and win.
       for (const std::string& value : setting.values) {
-        injected.push_back(absl::StrCat("--", kKafkaKey, "=", value));
+        kafka_values.push_back(value);
         if (origins != nullptr) {
           origins->by_kafka_property[value.substr(0, value.find('='))] = setting.origin;
         }
       }
       continue;
     }
-    if (given_on_command_line(*option)) continue;
-    if (IsFlag(*option)) {
-      const std::string value = setting.values.empty() ? "true" : setting.values.back();
-      injected.push_back(absl::StrCat("--", setting.key, "=", value));
-    } else {
-      for (const std::string& value : setting.values) {
-        injected.push_back(absl::StrCat("--", setting.key, "=", value));
-      }
+    if (option->count() > 0) continue;  // the command line wins
+    for (const std::string& value : setting.values) option->add_result(value);
+    try {
+      option->run_callback();
+    } catch (const CLI::Error& e) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", setting.key, " set by ", setting.origin, ": ", e.what()));
     }
     if (origins != nullptr) origins->by_key[setting.key] = setting.origin;
   }
-  std::vector<std::string> out(argv.begin(), argv.begin() + command_at + 1);
-  out.insert(out.end(), injected.begin(), injected.end());
-  out.insert(out.end(), argv.begin() + command_at + 1, argv.end());
-  return out;
+  if (!kafka_values.empty()) {
+    CLI::Option* kafka = command.get_option_no_throw(absl::StrCat("--", kKafkaKey));
+    const std::vector<std::string> given = kafka->results();
+    for (const std::string& value : given) {
+      if (origins != nullptr) origins->by_kafka_property[value.substr(0, value.find('='))] = "flag";
+    }
+    kafka->clear();
+    for (const std::string& value : kafka_values) kafka->add_result(value);
+    for (const std::string& value : given) kafka->add_result(value);
+    try {
+      kafka->run_callback();
+    } catch (const CLI::Error& e) {
+      return absl::InvalidArgumentError(absl::StrCat("--kafka: ", e.what()));
+    }
+  }
+  return absl::OkStatus();
 }
 
 bool IsSecretName(const std::string& name) {
+  if (kafka::IsSensitiveProperty(name)) return true;
   const std::string lower = absl::AsciiStrToLower(name);
   for (const char* marker : {"password", "secret", "token", "credential", "jaas", "key.pem",
                              "private.key", "api.key", "apikey"}) {

@@ -1,7 +1,8 @@
 // Layered configuration for the `newsflow` command: a TOML file, NEWSFLOW_* environment
-// variables and command-line flags, in rising precedence. File and environment settings are
-// turned into command-line arguments placed before the user's own, so CLI11 checks every
-// value the same way whatever its origin, and a flag given on the command line wins.
+// variables and command-line flags, in rising precedence. The command line is parsed as the
+// user wrote it; then file and environment settings are given to the options the command line
+// left unset, through the same CLI11 checks and conversions a flag gets. (They are never
+// spliced into argv: a value there could swallow the user's positional arguments.)
 //
 // Keys are the long flag names of the command without "--" (`batch-size = 1000`). A table
 // named after a command (`[process]`) holds keys for that command only; top-level keys apply
@@ -21,6 +22,7 @@
 
 namespace CLI {
 class App;
+class Option;
 }  // namespace CLI
 
 namespace newsflow::cli {
@@ -47,11 +49,17 @@ absl::StatusOr<std::vector<ConfigSetting>> CollectSettings(const CLI::App& app,
                                                            const std::vector<std::string>& environment,
                                                            std::vector<std::string>* warnings);
 
-// argv with `settings` inserted right after the subcommand name, leaving out settings for
-// options the user gave on the command line. Records each injected setting's origin.
-std::vector<std::string> InjectSettings(const CLI::App& app, const std::vector<std::string>& argv,
-                                        const std::vector<ConfigSetting>& settings,
-                                        ConfigOrigins* origins);
+// Before parsing: options of `command` that `settings` provide are no longer required on the
+// command line (ApplySettings gives them their value). Returns them, to check afterwards.
+std::vector<CLI::Option*> RelaxRequired(CLI::App& command,
+                                        const std::vector<ConfigSetting>& settings);
+
+// After parsing: gives each setting to its option of `command` unless the command line set
+// it, running the option's checks and conversion (a bad value names the key and where it
+// came from). librdkafka properties accumulate: the file's, then the environment's, then the
+// command line's, so the command line's win. Records every value's origin.
+absl::Status ApplySettings(CLI::App& command, const std::vector<ConfigSetting>& settings,
+                           ConfigOrigins* origins);
 
 // Finds `--config FILE` / `--config=FILE` in argv (else NEWSFLOW_CONFIG in `environment`)
 // and the subcommand name (first argument naming one of `app`'s subcommands).
@@ -62,7 +70,9 @@ struct CommandLineInfo {
 CommandLineInfo ScanCommandLine(const CLI::App& app, const std::vector<std::string>& argv,
                                 const std::vector<std::string>& environment);
 
-// True for names whose values must not be printed (passwords, secrets, tokens, keys).
+// True for names whose values must not be printed: librdkafka's own sensitive properties
+// (kafka::IsSensitiveProperty), and any name that says password, secret, token, key or
+// credential.
 bool IsSecretName(const std::string& name);
 
 // One line of the effective configuration.

@@ -31,6 +31,7 @@ struct TestApp {
   bool no_create_topics = false;
   int progress_interval = 10;
   double threshold = 0.4;
+  std::vector<std::string> inputs;
 
   TestApp() {
     process = app.add_subcommand("process");
@@ -42,6 +43,8 @@ struct TestApp {
     produce = app.add_subcommand("produce");
     produce->add_option("--brokers", brokers)->capture_default_str();
     produce->add_option("--progress-interval", progress_interval)->capture_default_str();
+    produce->add_option("--kafka", kafka)->allow_extra_args(false);
+    produce->add_option("--input,inputs", inputs)->required();
   }
 
   // Collects settings, injects them and parses like main() does.
@@ -52,14 +55,16 @@ struct TestApp {
     const CommandLineInfo info = ScanCommandLine(app, argv, environment);
     auto settings = CollectSettings(app, info.command, config_path, environment, warnings);
     if (!settings.ok()) return settings.status();
-    std::vector<std::string> args = InjectSettings(app, argv, *settings, origins);
-    std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);
+    CLI::App* command = info.command == "process" ? process : produce;
+    std::vector<CLI::Option*> relaxed = RelaxRequired(*command, *settings);
+    std::vector<std::string> reversed(argv.rbegin(), argv.rend() - 1);
     try {
       app.parse(reversed);
     } catch (const CLI::ParseError& e) {
       return absl::InvalidArgumentError(e.what());
     }
-    return absl::OkStatus();
+    ConfigOrigins ignored;
+    return ApplySettings(*command, *settings, origins != nullptr ? origins : &ignored);
   }
 };
 
@@ -152,7 +157,7 @@ TEST(Config, SkipsTopLevelKeysAndTablesOfOtherCommands) {
   const std::string path =
       WriteFile("h.toml", "batch-size = 700\n[produce]\nprogress-interval = 1\n");
   TestApp t;
-  ASSERT_THAT(t.Run({"produce"}, path, {"NEWSFLOW_BATCH_SIZE=9"}, nullptr), IsOk());
+  ASSERT_THAT(t.Run({"produce", "x.txt"}, path, {"NEWSFLOW_BATCH_SIZE=9"}, nullptr), IsOk());
   EXPECT_EQ(t.progress_interval, 1);
   EXPECT_EQ(t.batch_size, 500);
 }
@@ -186,18 +191,60 @@ TEST(Config, EffectiveConfigurationMasksSecretsAndNamesOrigins) {
   TestApp t;
   ConfigOrigins origins;
   ASSERT_THAT(t.Run({"process", "--kafka", "sasl.password=hunter2", "--batch-size", "7"}, "",
-                    {"NEWSFLOW_KAFKA_SASL_USERNAME=alice"}, &origins),
+                    {"NEWSFLOW_KAFKA_SASL_MECHANISM=PLAIN"}, &origins),
               IsOk());
   std::ostringstream out;
   PrintEffectiveConfig(*t.process, origins, out);
   EXPECT_THAT(out.str(), HasSubstr("batch-size = 7  (flag)"));
   EXPECT_THAT(out.str(), HasSubstr("brokers = 127.0.0.1:9092  (default)"));
   EXPECT_THAT(out.str(), HasSubstr("kafka.sasl.password = ****"));
-  EXPECT_THAT(out.str(), HasSubstr("kafka.sasl.username = alice  (env NEWSFLOW_KAFKA_SASL_USERNAME)"));
+  EXPECT_THAT(out.str(),
+              HasSubstr("kafka.sasl.mechanism = PLAIN  (env NEWSFLOW_KAFKA_SASL_MECHANISM)"));
   EXPECT_THAT(out.str(), ::testing::Not(HasSubstr("hunter2")));
   EXPECT_TRUE(IsSecretName("ssl.key.password"));
   EXPECT_TRUE(IsSecretName("sasl.oauthbearer.client.secret"));
   EXPECT_FALSE(IsSecretName("security.protocol"));
+}
+
+// librdkafka treats sasl.oauthbearer.config as a secret although its name says nothing of it.
+TEST(Config, MasksWhatLibrdkafkaCallsSensitive) {
+  EXPECT_TRUE(IsSecretName("sasl.oauthbearer.config"));
+  EXPECT_TRUE(IsSecretName("ssl.keystore.password"));
+  EXPECT_TRUE(IsSecretName("sasl.username"));  // librdkafka redacts it too
+  EXPECT_FALSE(IsSecretName("sasl.mechanism"));
+  EXPECT_FALSE(IsSecretName("batch-size"));
+}
+
+// A secret in the environment (or a [kafka] table in the file) must not swallow the
+// positional inputs that follow the subcommand on the command line.
+TEST(Config, KafkaSettingsFromTheEnvironmentLeaveThePositionalInputsAlone) {
+  const std::string path = WriteFile("k.toml", "[kafka]\n\"sasl.mechanism\" = \"PLAIN\"\n");
+  TestApp t;
+  ConfigOrigins origins;
+  ASSERT_THAT(t.Run({"produce", "a.jsonl", "b.jsonl", "--brokers", "x:1"}, path,
+                    {"NEWSFLOW_KAFKA_SASL_PASSWORD=x"}, &origins),
+              IsOk());
+  EXPECT_THAT(t.inputs, ElementsAre("a.jsonl", "b.jsonl"));
+  EXPECT_THAT(t.kafka, ElementsAre("sasl.mechanism=PLAIN", "sasl.password=x"));
+}
+
+TEST(Config, AKafkaPropertyOnTheCommandLineIsLabelledAFlagAndWins) {
+  TestApp t;
+  ConfigOrigins origins;
+  ASSERT_THAT(t.Run({"process", "--kafka", "sasl.password=from-flag"}, "",
+                    {"NEWSFLOW_KAFKA_SASL_PASSWORD=from-env"}, &origins),
+              IsOk());
+  EXPECT_THAT(t.kafka, ElementsAre("sasl.password=from-env", "sasl.password=from-flag"));
+  EXPECT_EQ(origins.by_kafka_property["sasl.password"], "flag");
+  std::ostringstream out;
+  PrintEffectiveConfig(*t.process, origins, out);
+  EXPECT_THAT(out.str(), HasSubstr("kafka.sasl.password = ****  (flag)"));
+}
+
+TEST(Config, ARequiredOptionMayBeSetByTheEnvironment) {
+  TestApp t;
+  ASSERT_THAT(t.Run({"produce"}, "", {"NEWSFLOW_INPUT=z.jsonl"}, nullptr), IsOk());
+  EXPECT_THAT(t.inputs, ElementsAre("z.jsonl"));
 }
 
 }  // namespace

@@ -4,6 +4,8 @@ find_package(Threads REQUIRED)
 find_package(Protobuf REQUIRED)
 find_package(absl REQUIRED)
 find_package(PkgConfig REQUIRED)
+# SHA-256 of dead-letter originals (libcrypto; librdkafka links it already).
+find_package(OpenSSL REQUIRED)
 
 pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka++ rdkafka)
 pkg_check_modules(UTF8PROC REQUIRED IMPORTED_TARGET libutf8proc)

@@ -57,4 +57,72 @@ int RepairUtf8(std::string* text) {
   return replaced;
 }
 
+GarbageCount CountGarbage(std::string_view text) {
+  GarbageCount count;
+  size_t i = 0;
+  while (i < text.size()) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    ++count.code_points;
+    if (c < 0x80) {
+      if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) ++count.garbage;
+      ++i;
+      continue;
+    }
+    utf8proc_int32_t code_point = 0;
+    const utf8proc_ssize_t n =
+        utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(text.data() + i),
+                         static_cast<utf8proc_ssize_t>(text.size() - i), &code_point);
+    if (n <= 0) {
+      ++count.garbage;
+      ++i;
+      continue;
+    }
+    if (code_point == 0xFFFD || (code_point >= 0x80 && code_point < 0xA0)) ++count.garbage;
+    i += static_cast<size_t>(n);
+  }
+  return count;
+}
+
+bool LooksBinary(std::string_view text) {
+  const GarbageCount count = CountGarbage(text);
+  return count.garbage >= 32 && count.share() >= 0.3;
+}
+
+std::string EscapeForTerminal(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  static constexpr char kHex[] = "0123456789abcdef";
+  size_t i = 0;
+  while (i < text.size()) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x80) {
+      const utf8proc_ssize_t n = ValidSequenceLength(text.data() + i, text.size() - i);
+      if (n > 0) {
+        out.append(text.data() + i, static_cast<size_t>(n));
+        i += static_cast<size_t>(n);
+      } else {
+        out.append(kReplacement);
+        ++i;
+      }
+      continue;
+    }
+    ++i;
+    switch (c) {
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\\': out += "\\\\"; break;
+      default:
+        if (c < 0x20 || c == 0x7F) {
+          out += "\\x";
+          out += kHex[c >> 4];
+          out += kHex[c & 0xF];
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out;
+}
+
 }  // namespace newsflow

@@ -5,100 +5,18 @@
 
 #include <algorithm>
 #include <chrono>
+#include <list>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "kafka/internal.h"
 #include "kafka/kafka_status.h"
 
 namespace newsflow::kafka {
-namespace {
 
-// Every Conf::set goes through here: a refused property names itself in the status.
-absl::Status SetProperty(RdKafka::Conf* conf, const std::string& name, const std::string& value) {
-  std::string error;
-  if (conf->set(name, value, error) != RdKafka::Conf::CONF_OK) {
-    return KafkaErrorToStatus(RdKafka::ERR__INVALID_ARG, absl::StrCat("kafka property '", name, "'"),
-                              error);
-  }
-  return absl::OkStatus();
-}
-
-template <typename Callback>
-absl::Status SetCallback(RdKafka::Conf* conf, const std::string& name, Callback* callback) {
-  std::string error;
-  if (conf->set(name, callback, error) != RdKafka::Conf::CONF_OK) {
-    return KafkaErrorToStatus(RdKafka::ERR__INVALID_ARG, absl::StrCat("kafka callback '", name, "'"),
-                              error);
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ApplyClientOptions(const ClientOptions& client, RdKafka::Conf* conf) {
-  if (auto s = SetProperty(conf, "bootstrap.servers", client.brokers); !s.ok()) return s;
-  if (auto s = SetProperty(conf, "client.id", client.client_id); !s.ok()) return s;
-  return absl::OkStatus();
-}
-
-absl::Status ApplyPassThrough(const ClientOptions& client, RdKafka::Conf* conf) {
-  for (const auto& [name, value] : client.properties) {
-    if (auto s = SetProperty(conf, name, value); !s.ok()) return s;
-  }
-  return absl::OkStatus();
-}
-
-// Remembers the most recent client-level error (e.g. "all brokers down") for diagnostics.
-class ErrorRecorder : public RdKafka::EventCb {
- public:
-  void event_cb(RdKafka::Event& event) override {
-    if (event.type() != RdKafka::Event::EVENT_ERROR) return;
-    std::lock_guard<std::mutex> lock(mutex_);
-    last_ = KafkaErrorToStatus(event.err(), "kafka client", event.str());
-  }
-  absl::Status last() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return last_;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  absl::Status last_;
-};
-
-// A configuration with the shared client settings, `settings`, the user's pass-through
-// properties (last, so they win) and `event_cb`; every property's result checked.
-absl::StatusOr<std::unique_ptr<RdKafka::Conf>> BuildConf(
-    const ClientOptions& client, const std::vector<std::pair<std::string, std::string>>& settings,
-    RdKafka::EventCb* event_cb) {
-  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
-  absl::Status status = ApplyClientOptions(client, conf.get());
-  for (const auto& [name, value] : settings) {
-    if (status.ok()) status = SetProperty(conf.get(), name, value);
-  }
-  if (status.ok()) status = ApplyPassThrough(client, conf.get());
-  if (status.ok()) status = SetCallback(conf.get(), "event_cb", event_cb);
-  if (!status.ok()) return status;
-  return conf;
-}
-
-ConsumedMessage ToConsumedMessage(RdKafka::Message& message) {
-  ConsumedMessage out;
-  out.topic = message.topic_name();
-  out.partition = message.partition();
-  out.offset = message.offset();
-  if (message.key_pointer() != nullptr) {
-    out.key.assign(static_cast<const char*>(message.key_pointer()), message.key_len());
-  }
-  if (message.payload() != nullptr) {
-    out.value.assign(static_cast<const char*>(message.payload()), message.len());
-  } else {
-    out.null_value = true;
-  }
-  out.timestamp_ms = message.timestamp().timestamp;
-  return out;
-}
-
-}  // namespace
+using internal::EventHandler;
+using internal::SetProperty;
 
 absl::Status ClientOptions::Validate() const {
   if (brokers.empty()) return absl::InvalidArgumentError("kafka brokers must not be empty");
@@ -106,7 +24,67 @@ absl::Status ClientOptions::Validate() const {
   // Pass-through properties are checked here, at start, so a misspelt or invalid one names
   // itself before any client is made.
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
-  return ApplyPassThrough(*this, conf.get());
+  for (const auto& [name, value] : properties) {
+    if (auto s = SetProperty(conf.get(), name, value); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+// librdkafka's debug=conf dump of a new client's configuration shows "[redacted]" for the
+// values of the properties it marks sensitive (its table has no public accessor): capture the
+// dump of a client made with `name` set.
+void CaptureLog(const rd_kafka_t* rk, int, const char*, const char* line) {
+  auto* lines = static_cast<std::vector<std::string>*>(rd_kafka_opaque(rk));
+  if (lines != nullptr) lines->emplace_back(line);
+}
+
+bool AskLibrdkafkaIfSensitive(const std::string& name) {
+  static constexpr char kMarker[] = "newsflow-marker-value";
+  char error[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  if (rd_kafka_conf_set(conf, name.c_str(), kMarker, error, sizeof(error)) !=
+      RD_KAFKA_CONF_OK) {
+    rd_kafka_conf_destroy(conf);
+    return false;  // not a property, or not one that takes text: never a secret
+  }
+  std::vector<std::string> lines;
+  rd_kafka_conf_set(conf, "debug", "conf", error, sizeof(error));
+  rd_kafka_conf_set_log_cb(conf, CaptureLog);
+  rd_kafka_conf_set_opaque(conf, &lines);
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof(error));
+  if (rk == nullptr) {
+    // The marker broke the client (a key or certificate location): such properties are
+    // key material.
+    rd_kafka_conf_destroy(conf);
+    return true;
+  }
+  rd_kafka_destroy(rk);
+  const std::string redacted = absl::StrCat(" ", name, " = [redacted]");
+  for (const std::string& line : lines) {
+    if (line.find(redacted) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool IsSensitiveProperty(const std::string& name) {
+  static std::mutex mutex;
+  static std::map<std::string, bool>* known = new std::map<std::string, bool>();
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = known->find(name);
+  if (it == known->end()) it = known->emplace(name, AskLibrdkafkaIfSensitive(name)).first;
+  return it->second;
+}
+
+size_t RecordValueBudget(int64_t max_message_bytes, size_t key_bytes) {
+  // A record batch header (61 bytes), one record's own header (varints, at most ~40 bytes),
+  // and lz4's worst case for incompressible data (1/255 of the input plus a frame header).
+  const int64_t overhead = 61 + 40 + 64 + max_message_bytes / 250;
+  const int64_t budget = max_message_bytes - overhead - static_cast<int64_t>(key_bytes);
+  return budget > 0 ? static_cast<size_t>(budget) : 0;
 }
 
 absl::Status ProducerOptions::Validate() const {
@@ -137,9 +115,10 @@ absl::Status ConsumerOptions::Validate() const {
 // ---------------------------------------------------------------------------------------
 // Producer
 
-class Producer::Callbacks : public RdKafka::DeliveryReportCb, public ErrorRecorder {
+class Producer::Callbacks : public RdKafka::DeliveryReportCb, public EventHandler {
  public:
-  explicit Callbacks(DeliveryCallback on_delivery) : on_delivery_(std::move(on_delivery)) {}
+  Callbacks(DeliveryCallback on_delivery, LogSink sink)
+      : EventHandler(std::move(sink)), on_delivery_(std::move(on_delivery)) {}
 
   void dr_cb(RdKafka::Message& message) override {
     DeliveryReport report;
@@ -148,6 +127,16 @@ class Producer::Callbacks : public RdKafka::DeliveryReportCb, public ErrorRecord
     report.partition = message.partition();
     report.offset = message.offset();
     report.tag = reinterpret_cast<uintptr_t>(message.msg_opaque());
+    switch (message.status()) {
+      case RdKafka::Message::MSG_STATUS_PERSISTED:
+        report.persistence = Persistence::kPersisted;
+        break;
+      case RdKafka::Message::MSG_STATUS_POSSIBLY_PERSISTED:
+        report.persistence = Persistence::kPossiblyPersisted;
+        break;
+      default:
+        report.persistence = Persistence::kNotPersisted;
+    }
     if (report.status.ok()) {
       acknowledged_.fetch_add(1);
     } else {
@@ -166,7 +155,8 @@ absl::StatusOr<std::unique_ptr<Producer>> Producer::Create(const ProducerOptions
                                                            DeliveryCallback on_delivery) {
   if (auto s = options.Validate(); !s.ok()) return s;
   std::unique_ptr<Producer> producer(new Producer());
-  producer->callbacks_ = std::make_unique<Callbacks>(std::move(on_delivery));
+  producer->callbacks_ =
+      std::make_unique<Callbacks>(std::move(on_delivery), options.client.log_sink);
 
   std::vector<std::pair<std::string, std::string>> settings = {
       {"enable.idempotence", options.idempotent ? "true" : "false"},
@@ -183,16 +173,16 @@ absl::StatusOr<std::unique_ptr<Producer>> Producer::Create(const ProducerOptions
     // message.timeout.ms <= transaction.timeout.ms) instead of the 60 s default.
     settings.emplace_back("transaction.timeout.ms", std::to_string(options.delivery_timeout_ms));
   }
-  auto conf = BuildConf(options.client, settings,
-                       static_cast<RdKafka::EventCb*>(producer->callbacks_.get()));
+  auto conf = internal::BuildConf(options.client, settings, producer->callbacks_.get());
   if (!conf.ok()) return conf.status();
-  if (absl::Status s = SetCallback(conf->get(), "dr_cb",
-                                   static_cast<RdKafka::DeliveryReportCb*>(producer->callbacks_.get()));
-      !s.ok()) {
-    return s;
-  }
-
   std::string error;
+  if ((*conf)->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(producer->callbacks_.get()),
+                   error) != RdKafka::Conf::CONF_OK) {
+    return KafkaErrorToStatus(RdKafka::ERR__INVALID_ARG, "kafka callback 'dr_cb'", error);
+  }
+  producer->max_message_bytes_ =
+      std::stoll(internal::GetProperty(conf->get(), "message.max.bytes"));
+
   producer->producer_.reset(RdKafka::Producer::create(conf->get(), error));
   if (!producer->producer_) {
     return KafkaErrorToStatus(RdKafka::ERR__INVALID_ARG, "creating kafka producer", error);
@@ -249,19 +239,45 @@ absl::Status Producer::Produce(const std::string& topic, int32_t partition, std:
 void Producer::Poll(int timeout_ms) { producer_->poll(timeout_ms); }
 
 absl::Status Producer::Flush(int timeout_ms) {
-  RdKafka::ErrorCode code = producer_->flush(timeout_ms);
-  if (code == RdKafka::ERR__TIMED_OUT) {
-    return absl::DeadlineExceededError(absl::StrCat(
-        producer_->outq_len(), " record(s) still awaiting acknowledgement after ", timeout_ms,
-        " ms"));
+  // In slices, so that a client that cannot authenticate stops at once with the cause.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (true) {
+    if (absl::Status fatal = fatal_error(); !fatal.ok()) return fatal;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          deadline - std::chrono::steady_clock::now())
+                          .count();
+    RdKafka::ErrorCode code =
+        producer_->flush(static_cast<int>(std::clamp<int64_t>(left, 0, 500)));
+    if (code != RdKafka::ERR__TIMED_OUT) return KafkaErrorToStatus(code, "flushing producer");
+    if (left <= 0) break;
   }
-  return KafkaErrorToStatus(code, "flushing producer");
+  return absl::DeadlineExceededError(absl::StrCat(
+      producer_->outq_len(), " record(s) still awaiting acknowledgement after ", timeout_ms,
+      " ms"));
 }
 
 int Producer::Outstanding() const { return producer_->outq_len(); }
 
 absl::Status Producer::InitTransactions(int timeout_ms) {
-  return KafkaErrorToStatus(producer_->init_transactions(timeout_ms), "initializing transactions");
+  // librdkafka keeps retrying a broker it cannot authenticate to until the timeout; a timed-
+  // out init_transactions may be called again, so wait in slices and stop at a fatal error.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (true) {
+    producer_->poll(0);  // serves the error events that fatal_error reports
+    if (absl::Status fatal = fatal_error(); !fatal.ok()) return fatal;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          deadline - std::chrono::steady_clock::now())
+                          .count();
+    absl::Status status =
+        KafkaErrorToStatus(producer_->init_transactions(static_cast<int>(
+                               std::clamp<int64_t>(left, 1, 1000))),
+                           "initializing transactions");
+    if (status.ok() || status.code() != absl::StatusCode::kUnavailable || left <= 1000) {
+      producer_->poll(0);
+      if (absl::Status fatal = fatal_error(); !fatal.ok()) return fatal;
+      return status;
+    }
+  }
 }
 
 absl::Status Producer::BeginTransaction() {
@@ -294,15 +310,19 @@ ProducerCounters Producer::counters() const {
   return {callbacks_->sent_.load(), callbacks_->acknowledged_.load(), callbacks_->failed_.load()};
 }
 
-absl::Status Producer::last_client_error() const { return callbacks_->last(); }
+absl::Status Producer::last_client_error() const { return callbacks_->last_error(); }
+
+absl::Status Producer::fatal_error() const { return callbacks_->fatal_error(); }
 
 // ---------------------------------------------------------------------------------------
 // Consumer
 
 // Takes and releases partitions for the group (eager protocol), telling the listener about
 // revocations before the partitions are released and about assignments after they are taken.
-class Consumer::Callbacks : public ErrorRecorder, public RdKafka::RebalanceCb {
+class Consumer::Callbacks : public EventHandler, public RdKafka::RebalanceCb {
  public:
+  explicit Callbacks(LogSink sink) : EventHandler(std::move(sink)) {}
+
   void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
                     std::vector<RdKafka::TopicPartition*>& partitions) override {
     std::vector<TopicPartitionOffset> list;
@@ -310,7 +330,17 @@ class Consumer::Callbacks : public ErrorRecorder, public RdKafka::RebalanceCb {
       list.push_back({partition->topic(), partition->partition(), partition->offset()});
     }
     if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
-      consumer->assign(partitions);
+      if (listener_.choose_assignment) {
+        list = listener_.choose_assignment(list);
+        std::vector<RdKafka::TopicPartition*> chosen;
+        for (const TopicPartitionOffset& p : list) {
+          chosen.push_back(RdKafka::TopicPartition::create(p.topic, p.partition, p.offset));
+        }
+        consumer->assign(chosen);
+        RdKafka::TopicPartition::destroy(chosen);
+      } else {
+        consumer->assign(partitions);
+      }
       rebalances_.fetch_add(1);
       if (listener_.on_assigned) listener_.on_assigned(list);
     } else {
@@ -328,9 +358,9 @@ class Consumer::Callbacks : public ErrorRecorder, public RdKafka::RebalanceCb {
 absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Create(const ConsumerOptions& options) {
   if (auto s = options.Validate(); !s.ok()) return s;
   std::unique_ptr<Consumer> consumer(new Consumer());
-  consumer->callbacks_ = std::make_unique<Callbacks>();
+  consumer->callbacks_ = std::make_unique<Callbacks>(options.client.log_sink);
 
-  const std::vector<std::pair<std::string, std::string>> settings = {
+  std::vector<std::pair<std::string, std::string>> settings = {
       {"group.id", options.group_id},
       // Offsets are committed explicitly, only after the outputs are acknowledged.
       {"enable.auto.commit", "false"},
@@ -340,16 +370,17 @@ absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Create(const ConsumerOptions
       {"session.timeout.ms", std::to_string(options.session_timeout_ms)},
       {"enable.partition.eof", "true"},
   };
-  auto conf = BuildConf(options.client, settings,
-                       static_cast<RdKafka::EventCb*>(consumer->callbacks_.get()));
+  if (options.statistics_interval_ms > 0) {
+    settings.emplace_back("statistics.interval.ms", std::to_string(options.statistics_interval_ms));
+  }
+  auto conf = internal::BuildConf(options.client, settings, consumer->callbacks_.get());
   if (!conf.ok()) return conf.status();
-  if (auto s = SetCallback(conf->get(), "rebalance_cb",
-                           static_cast<RdKafka::RebalanceCb*>(consumer->callbacks_.get()));
-      !s.ok()) {
-    return s;
+  std::string error;
+  if ((*conf)->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(consumer->callbacks_.get()),
+                   error) != RdKafka::Conf::CONF_OK) {
+    return KafkaErrorToStatus(RdKafka::ERR__INVALID_ARG, "kafka callback 'rebalance_cb'", error);
   }
 
-  std::string error;
   consumer->consumer_.reset(RdKafka::KafkaConsumer::create(conf->get(), error));
   if (!consumer->consumer_) {
     return KafkaErrorToStatus(RdKafka::ERR__INVALID_ARG, "creating kafka consumer", error);
@@ -377,9 +408,10 @@ absl::Status Consumer::Subscribe(const std::vector<std::string>& topics) {
 
 absl::StatusOr<std::optional<ConsumedMessage>> Consumer::Poll(int timeout_ms) {
   std::unique_ptr<RdKafka::Message> message(consumer_->consume(timeout_ms));
+  if (absl::Status fatal = callbacks_->fatal_error(); !fatal.ok()) return fatal;
   switch (message->err()) {
     case RdKafka::ERR_NO_ERROR: {
-      ConsumedMessage out = ToConsumedMessage(*message);
+      ConsumedMessage out = internal::ToConsumedMessage(*message);
       at_end_[{out.topic, out.partition}] = false;
       return std::optional<ConsumedMessage>(std::move(out));
     }
@@ -424,6 +456,10 @@ absl::StatusOr<std::map<int32_t, int64_t>> Consumer::Committed(const std::string
   RdKafka::TopicPartition::destroy(list);
   if (!status.ok()) return status;
   return offsets;
+}
+
+BrokerHealth Consumer::Health(int64_t max_silence_ms) const {
+  return callbacks_->Health(max_silence_ms);
 }
 
 bool Consumer::AllAssignedAtEnd() {
@@ -476,182 +512,6 @@ absl::Status Consumer::Close() {
   if (closed_) return absl::OkStatus();
   closed_ = true;
   return KafkaErrorToStatus(consumer_->close(), "closing consumer");
-}
-
-// ---------------------------------------------------------------------------------------
-// Admin
-
-absl::Status EnsureTopics(const ClientOptions& client, const std::vector<TopicSpec>& topics,
-                          int timeout_ms) {
-  ProducerOptions options;
-  options.client = client;
-  options.idempotent = false;
-  auto producer = Producer::Create(options);
-  if (!producer.ok()) return producer.status();
-  rd_kafka_t* rk = (*producer)->handle()->c_ptr();
-
-  char error[512];
-  std::vector<rd_kafka_NewTopic_t*> new_topics;
-  absl::Status status;
-  for (const TopicSpec& spec : topics) {
-    rd_kafka_NewTopic_t* topic = rd_kafka_NewTopic_new(spec.name.c_str(), spec.partitions,
-                                                       spec.replication_factor, error, sizeof(error));
-    if (topic == nullptr) {
-      status = KafkaErrorToStatus(RdKafka::ERR__INVALID_ARG,
-                                  absl::StrCat("topic '", spec.name, "'"), error);
-      break;
-    }
-    new_topics.push_back(topic);
-    for (const auto& [name, value] : spec.config) {
-      rd_kafka_resp_err_t err = rd_kafka_NewTopic_set_config(topic, name.c_str(), value.c_str());
-      if (err != RD_KAFKA_RESP_ERR_NO_ERROR && status.ok()) {
-        status = KafkaErrorToStatus(static_cast<RdKafka::ErrorCode>(err),
-                                    absl::StrCat("config ", name, " of topic ", spec.name));
-      }
-    }
-  }
-
-  rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
-  if (status.ok()) {
-    rd_kafka_AdminOptions_t* admin_options =
-        rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
-    rd_kafka_AdminOptions_set_request_timeout(admin_options, timeout_ms, error, sizeof(error));
-    rd_kafka_AdminOptions_set_operation_timeout(admin_options, timeout_ms, error, sizeof(error));
-    rd_kafka_CreateTopics(rk, new_topics.data(), new_topics.size(), admin_options, queue);
-    rd_kafka_AdminOptions_destroy(admin_options);
-
-    // The result arrives after the request timeout at the latest; allow a margin.
-    rd_kafka_event_t* event = rd_kafka_queue_poll(queue, timeout_ms + 5000);
-    if (event == nullptr) {
-      status = absl::UnavailableError(
-          absl::StrCat("creating topics: no answer from ", client.brokers, " within ", timeout_ms, " ms"));
-    } else if (rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      status = KafkaErrorToStatus(static_cast<RdKafka::ErrorCode>(rd_kafka_event_error(event)),
-                                  absl::StrCat("creating topics on ", client.brokers),
-                                  rd_kafka_event_error_string(event));
-    } else {
-      const rd_kafka_CreateTopics_result_t* result = rd_kafka_event_CreateTopics_result(event);
-      size_t count = 0;
-      const rd_kafka_topic_result_t** results = rd_kafka_CreateTopics_result_topics(result, &count);
-      for (size_t i = 0; i < count && status.ok(); ++i) {
-        rd_kafka_resp_err_t err = rd_kafka_topic_result_error(results[i]);
-        if (err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-          continue;
-        }
-        const char* message = rd_kafka_topic_result_error_string(results[i]);
-        status = KafkaErrorToStatus(static_cast<RdKafka::ErrorCode>(err),
-                                    absl::StrCat("creating topic ", rd_kafka_topic_result_name(results[i])),
-                                    message != nullptr ? message : "");
-      }
-    }
-    if (event != nullptr) rd_kafka_event_destroy(event);
-  }
-  rd_kafka_queue_destroy(queue);
-  rd_kafka_NewTopic_destroy_array(new_topics.data(), new_topics.size());
-  return status;
-}
-
-absl::Status ReadTopicToEnd(const ClientOptions& client, const std::string& topic,
-                            const std::function<void(const ConsumedMessage&)>& on_record,
-                            int timeout_ms) {
-  auto count = PartitionCount(client, topic, std::min(timeout_ms, 30000));
-  if (!count.ok()) return count.status();
-  std::vector<int32_t> all;
-  for (int32_t p = 0; p < *count; ++p) all.push_back(p);
-  return ReadPartitionsToEnd(client, topic, all, on_record, timeout_ms);
-}
-
-absl::Status ReadPartitionsToEnd(const ClientOptions& client, const std::string& topic,
-                                 const std::vector<int32_t>& partitions,
-                                 const std::function<void(const ConsumedMessage&)>& on_record,
-                                 int timeout_ms) {
-  if (partitions.empty()) return absl::OkStatus();
-  ConsumerOptions options;
-  options.client = client;
-  // A group id is mandatory for the KafkaConsumer, but nothing is subscribed or committed.
-  options.group_id = absl::StrCat("newsflow-reader-", topic);
-  auto consumer = Consumer::Create(options);
-  if (!consumer.ok()) return consumer.status();
-  std::vector<RdKafka::TopicPartition*> assignment;
-  for (int32_t p : partitions) {
-    assignment.push_back(
-        RdKafka::TopicPartition::create(topic, p, RdKafka::Topic::OFFSET_BEGINNING));
-  }
-  absl::Status status =
-      KafkaErrorToStatus((*consumer)->consumer_->assign(assignment), "assigning " + topic);
-  RdKafka::TopicPartition::destroy(assignment);
-  if (!status.ok()) return status;
-  size_t at_end = 0;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (at_end < partitions.size()) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      return absl::DeadlineExceededError(
-          absl::StrCat("reading ", topic, " to its end took longer than ", timeout_ms, " ms"));
-    }
-    std::unique_ptr<RdKafka::Message> message((*consumer)->consumer_->consume(200));
-    if (message->err() == RdKafka::ERR__PARTITION_EOF) {
-      ++at_end;
-    } else if (message->err() == RdKafka::ERR_NO_ERROR) {
-      on_record(ToConsumedMessage(*message));
-    } else if (message->err() != RdKafka::ERR__TIMED_OUT) {
-      return KafkaErrorToStatus(message->err(), "reading " + topic, message->errstr());
-    }
-  }
-  return (*consumer)->Close();
-}
-
-absl::StatusOr<std::vector<int32_t>> PartitionsWithOpenTransactions(
-    const ClientOptions& client, const std::string& topic, const std::vector<int32_t>& partitions,
-    int timeout_ms) {
-  // The end a read_uncommitted reader sees (high watermark) against the end a read_committed
-  // reader sees (last stable offset): they differ while a transaction is open.
-  std::map<std::string, std::unique_ptr<Consumer>> readers;
-  for (const char* isolation : {"read_uncommitted", "read_committed"}) {
-    ConsumerOptions options;
-    options.client = client;
-    options.group_id = absl::StrCat("newsflow-reader-", topic);  // never joined
-    options.isolation_level = isolation;
-    auto consumer = Consumer::Create(options);
-    if (!consumer.ok()) return consumer.status();
-    readers[isolation] = std::move(*consumer);
-  }
-  std::vector<int32_t> open;
-  for (int32_t partition : partitions) {
-    int64_t ends[2] = {-1, -1};
-    int i = 0;
-    for (const char* isolation : {"read_uncommitted", "read_committed"}) {
-      int64_t low = -1;
-      RdKafka::ErrorCode code = readers[isolation]->consumer_->query_watermark_offsets(
-          topic, partition, &low, &ends[i++], timeout_ms);
-      if (code != RdKafka::ERR_NO_ERROR) {
-        return KafkaErrorToStatus(code, absl::StrCat("reading the end of ", topic, "/", partition));
-      }
-    }
-    if (ends[1] < ends[0]) open.push_back(partition);
-  }
-  for (auto& [isolation, reader] : readers) (void)reader->Close();
-  return open;
-}
-
-absl::StatusOr<int> PartitionCount(const ClientOptions& client, const std::string& topic,
-                                   int timeout_ms) {
-  ProducerOptions options;
-  options.client = client;
-  options.idempotent = false;
-  auto producer = Producer::Create(options);
-  if (!producer.ok()) return producer.status();
-  RdKafka::Metadata* raw_metadata = nullptr;
-  RdKafka::ErrorCode code =
-      (*producer)->handle()->metadata(/*all_topics=*/true, nullptr, &raw_metadata, timeout_ms);
-  std::unique_ptr<RdKafka::Metadata> metadata(raw_metadata);
-  if (code != RdKafka::ERR_NO_ERROR) return KafkaErrorToStatus(code, "reading metadata");
-  for (const RdKafka::TopicMetadata* t : *metadata->topics()) {
-    if (t->topic() == topic) {
-      if (t->err() != RdKafka::ERR_NO_ERROR) return KafkaErrorToStatus(t->err(), topic);
-      return static_cast<int>(t->partitions()->size());
-    }
-  }
-  return absl::NotFoundError(absl::StrCat("topic ", topic, " does not exist"));
 }
 
 }  // namespace newsflow::kafka

@@ -1,6 +1,7 @@
-// newsflow's only door to Kafka: producer, consumer and topic admin wrapped around
-// librdkafka's C++ API, with every configuration result checked and every error
-// returned as absl::Status (see kafka_status.h). Nothing else in newsflow includes librdkafka.
+// newsflow's only door to Kafka: producer and consumer wrapped around librdkafka's C++ API
+// (topic administration is in admin.h), with every configuration result checked and every
+// error returned as absl::Status (see kafka_status.h). Nothing else in newsflow includes
+// librdkafka.
 #ifndef NEWSFLOW_KAFKA_CLIENT_H_
 #define NEWSFLOW_KAFKA_CLIENT_H_
 
@@ -26,6 +27,13 @@ class KafkaConsumer;
 
 namespace newsflow::kafka {
 
+// Where librdkafka's log lines go (its warnings, and everything `debug=...` asks for):
+// syslog severity (0 emergency .. 7 debug), facility ("FAIL", "SASL", ...) and text. Called
+// on librdkafka's own threads. Empty: written to stderr as "librdkafka <LEVEL> <facility>:
+// <text>".
+using LogSink =
+    std::function<void(int severity, std::string_view facility, std::string_view message)>;
+
 // Settings every client shares.
 struct ClientOptions {
   // Comma-separated bootstrap servers. Default the local broker of deploy/kafka.sh.
@@ -35,9 +43,22 @@ struct ClientOptions {
   // Extra librdkafka properties passed through verbatim (e.g. "security.protocol");
   // applied last, so they override newsflow's defaults. Default none.
   std::map<std::string, std::string> properties;
+  // librdkafka's log lines. Default empty (stderr).
+  LogSink log_sink;
 
   absl::Status Validate() const;
 };
+
+// librdkafka's own list of properties whose values are secrets (sasl.password,
+// ssl.key.password, sasl.oauthbearer.config, ...): what it redacts when it dumps a
+// configuration. Unknown names are not sensitive.
+bool IsSensitiveProperty(const std::string& name);
+
+// The largest record value that fits in one record of at most `max_message_bytes` (the
+// producer's message.max.bytes or a topic's max.message.bytes) under a key of `key_bytes`:
+// room is kept for the record and batch headers and for compression, which makes
+// incompressible data slightly larger.
+size_t RecordValueBudget(int64_t max_message_bytes, size_t key_bytes);
 
 struct ProducerOptions {
   ClientOptions client;
@@ -59,6 +80,13 @@ struct ProducerOptions {
   absl::Status Validate() const;
 };
 
+// Whether a record is on the topic, as far as the client knows.
+enum class Persistence {
+  kNotPersisted,       // refused, or never sent: not on the topic
+  kPossiblyPersisted,  // sent, but no answer came back in time: it may be on the topic
+  kPersisted,          // acknowledged
+};
+
 // Outcome of one produced record, as acknowledged (or not) by the broker.
 struct DeliveryReport {
   absl::Status status;  // OK when acknowledged
@@ -66,6 +94,14 @@ struct DeliveryReport {
   int32_t partition = -1;
   int64_t offset = -1;
   uint64_t tag = 0;  // caller's tag given to Send
+  Persistence persistence = Persistence::kNotPersisted;
+};
+
+// Whether the brokers a client works with are answering, from librdkafka's statistics.
+struct BrokerHealth {
+  bool known = false;    // no statistics yet: nothing is known
+  bool healthy = true;
+  std::string problem;  // when not healthy: which broker and what is wrong
 };
 
 class Consumer;
@@ -105,7 +141,8 @@ class Producer {
   void Poll(int timeout_ms);
 
   // Waits until every queued record has a delivery report. kDeadlineExceeded when
-  // `timeout_ms` passes first (records still outstanding).
+  // `timeout_ms` passes first (records still outstanding); the client's fatal error (see
+  // fatal_error) as soon as there is one.
   absl::Status Flush(int timeout_ms);
 
   // Records queued but not yet reported.
@@ -113,6 +150,7 @@ class Producer {
 
   // Transactions (ProducerOptions::transactional_id must be set). A status of kAborted means
   // the transaction must be aborted; kInternal (fatal) means the producer is unusable.
+  // InitTransactions gives up early with the client's fatal error (bad credentials, TLS).
   absl::Status InitTransactions(int timeout_ms);
   absl::Status BeginTransaction();
   // Adds the consumer's input positions to the open transaction, so they are committed
@@ -126,6 +164,12 @@ class Producer {
 
   // Last error reported by librdkafka's error callback (e.g. all brokers down), or OK.
   absl::Status last_client_error() const;
+  // An error retrying cannot cure, reported by librdkafka (authentication failed, TLS
+  // handshake failed: kUnauthenticated, with librdkafka's cause), or OK.
+  absl::Status fatal_error() const;
+
+  // The largest record this producer sends (its message.max.bytes as configured).
+  int64_t max_message_bytes() const { return max_message_bytes_; }
 
   // For the admin helpers in this library.
   RdKafka::Producer* handle() { return producer_.get(); }
@@ -141,6 +185,7 @@ class Producer {
   // callbacks, so callbacks_ is declared first and destroyed last.
   std::unique_ptr<Callbacks> callbacks_;
   std::unique_ptr<RdKafka::Producer> producer_;
+  int64_t max_message_bytes_ = 0;
 };
 
 // One consumed record.
@@ -160,6 +205,10 @@ struct TopicPartitionOffset {
   int64_t offset = -1;  // next offset to read (last processed + 1)
 };
 
+// An offset that tells an assignment to start where the group committed (else where
+// auto.offset.reset says): librdkafka's RD_KAFKA_OFFSET_INVALID.
+inline constexpr int64_t kOffsetCommitted = -1001;
+
 struct ConsumerOptions {
   ClientOptions client;
   // group.id. Default "newsflow-processor".
@@ -171,27 +220,28 @@ struct ConsumerOptions {
   std::string isolation_level = "read_committed";
   // session.timeout.ms. Default 10000.
   int session_timeout_ms = 10000;
+  // statistics.interval.ms: how often librdkafka reports broker state (for Health); 0 =
+  // never. Default 0.
+  int statistics_interval_ms = 0;
 
   absl::Status Validate() const;
 };
 
 // Hooks run on the polling thread, inside Consumer::Poll, when the group moves partitions:
 // `on_revoked` before they are released (commit what is held for them now, as Kafka Streams
-// does), `on_assigned` after new ones are taken.
+// does), `on_assigned` after new ones are taken. `choose_assignment`, when set, decides
+// which partitions the consumer actually reads given those the group assigned (offsets as
+// given: committed positions apply); the group still believes its own assignment.
 struct RebalanceListener {
   std::function<void(const std::vector<TopicPartitionOffset>&)> on_revoked;
   std::function<void(const std::vector<TopicPartitionOffset>&)> on_assigned;
+  std::function<std::vector<TopicPartitionOffset>(const std::vector<TopicPartitionOffset>&)>
+      choose_assignment;
 };
 
 class Consumer {
  public:
   friend class Producer;
-  friend absl::Status ReadPartitionsToEnd(const ClientOptions&, const std::string&,
-                                          const std::vector<int32_t>&,
-                                          const std::function<void(const ConsumedMessage&)>&,
-                                          int);
-  friend absl::StatusOr<std::vector<int32_t>> PartitionsWithOpenTransactions(
-      const ClientOptions&, const std::string&, const std::vector<int32_t>&, int);
   static absl::StatusOr<std::unique_ptr<Consumer>> Create(const ConsumerOptions& options);
   // Closes the consumer if Close() was not called (leaving the group cleanly).
   ~Consumer();
@@ -204,8 +254,14 @@ class Consumer {
   uint64_t rebalances() const;
 
   // Next record, or nullopt when `timeout_ms` passes without one. Partition ends are
-  // tracked (see AllAssignedAtEnd) and not returned as records.
+  // tracked (see AllAssignedAtEnd) and not returned as records. Returns the client's fatal
+  // error (bad credentials, TLS) once there is one.
   absl::StatusOr<std::optional<ConsumedMessage>> Poll(int timeout_ms);
+
+  // Whether the brokers are answering (needs statistics_interval_ms > 0): a broker that
+  // leads a partition this consumer reads and is not up, or one that has requests in flight
+  // and has sent nothing for `max_silence_ms`, makes it unhealthy.
+  BrokerHealth Health(int64_t max_silence_ms) const;
 
   // Synchronously commits the given offsets.
   absl::Status Commit(const std::vector<TopicPartitionOffset>& offsets);
@@ -232,6 +288,9 @@ class Consumer {
   // group rebalances at once instead of after session.timeout.ms.
   absl::Status Close();
 
+  // For the admin helpers in this library.
+  RdKafka::KafkaConsumer* handle() { return consumer_.get(); }
+
  private:
   class Callbacks;
   Consumer() = default;
@@ -241,42 +300,6 @@ class Consumer {
   std::map<std::pair<std::string, int32_t>, bool> at_end_;
   bool closed_ = false;
 };
-
-struct TopicSpec {
-  std::string name;
-  int partitions = 1;
-  int replication_factor = 1;
-  std::map<std::string, std::string> config;  // e.g. cleanup.policy=compact
-};
-
-// Creates the topics that do not exist yet; existing ones are left alone (their partition
-// count is not changed). Returns kUnavailable when the broker cannot be reached in time.
-absl::Status EnsureTopics(const ClientOptions& client, const std::vector<TopicSpec>& topics,
-                          int timeout_ms = 30000);
-
-// Reads every partition of `topic` from the beginning to its current end, without a
-// consumer group, calling `on_record` in offset order per partition.
-absl::Status ReadTopicToEnd(const ClientOptions& client, const std::string& topic,
-                            const std::function<void(const ConsumedMessage&)>& on_record,
-                            int timeout_ms = 60000);
-
-// The same for the given partitions only (a stateful task's share of a changelog).
-absl::Status ReadPartitionsToEnd(const ClientOptions& client, const std::string& topic,
-                                 const std::vector<int32_t>& partitions,
-                                 const std::function<void(const ConsumedMessage&)>& on_record,
-                                 int timeout_ms = 60000);
-
-// The partitions among `partitions` of `topic` with an open transaction: their last stable
-// offset is behind the high watermark, so read_committed readers stop short of records
-// committed after it. A crashed producer's transaction stays open until the broker aborts
-// it (transaction.timeout.ms); a restore must wait for that rather than read a stale prefix.
-absl::StatusOr<std::vector<int32_t>> PartitionsWithOpenTransactions(
-    const ClientOptions& client, const std::string& topic, const std::vector<int32_t>& partitions,
-    int timeout_ms = 10000);
-
-// Partition count of `topic`, for tests and diagnostics.
-absl::StatusOr<int> PartitionCount(const ClientOptions& client, const std::string& topic,
-                                   int timeout_ms = 10000);
 
 }  // namespace newsflow::kafka
 

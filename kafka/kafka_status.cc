@@ -75,9 +75,11 @@ absl::Status KafkaErrorToStatus(RdKafka::ErrorCode code, std::string_view contex
     case RdKafka::ERR_GROUP_AUTHORIZATION_FAILED:
     case RdKafka::ERR_CLUSTER_AUTHORIZATION_FAILED:
     case RdKafka::ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED:
+      return absl::PermissionDeniedError(message);
     case RdKafka::ERR__AUTHENTICATION:
     case RdKafka::ERR_SASL_AUTHENTICATION_FAILED:
-      return absl::PermissionDeniedError(message);
+    case RdKafka::ERR__SSL:
+      return absl::UnauthenticatedError(message);
     case RdKafka::ERR__DESTROY:
     case RdKafka::ERR__FENCED:
     case RdKafka::ERR_PRODUCER_FENCED:

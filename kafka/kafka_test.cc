@@ -7,7 +7,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+
 #include "common/status_matchers.h"
+#include "kafka/admin.h"
 #include "kafka/client.h"
 #include "kafka/kafka_status.h"
 
@@ -181,6 +188,67 @@ TEST(Consumer, TellsTheListenerAboutAssignmentAndRevocationAndReportsNoLagAtTheE
   EXPECT_EQ(lag.begin()->second, 0);
   EXPECT_THAT((*consumer)->Close(), IsOk());
   ASSERT_EQ(revoked.size(), 1u);  // leaving the group revokes, before the partitions go
+}
+
+// After a broker stall the client cannot tell whether a record it sent was written: those
+// are "possibly persisted", and must be told apart from records the broker refused.
+TEST(Producer, TellsRefusedRecordsFromRecordsThatGotNoAnswer) {
+  std::vector<DeliveryReport> reports;
+  ProducerOptions options = MockClusterOptions();
+  options.delivery_timeout_ms = 2000;
+  auto producer = Producer::Create(options, [&](const DeliveryReport& r) { reports.push_back(r); });
+  ASSERT_THAT(producer, IsOk());
+  ASSERT_THAT((*producer)->Send("news.raw", "k", "warm-up", 1), IsOk());
+  ASSERT_THAT((*producer)->Flush(10000), IsOk());
+  // Refused: the broker answers with a permanent error.
+  rd_kafka_mock_push_request_errors(MockCluster(**producer), /*ApiKey Produce=*/0, 1,
+                                    RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
+  ASSERT_THAT((*producer)->Send("news.raw", "k", "refused", 2), IsOk());
+  ASSERT_THAT((*producer)->Flush(10000), IsOk());
+  // No answer: the request is on its way when the broker stops answering.
+  rd_kafka_mock_broker_set_rtt(MockCluster(**producer), 1, 10000);
+  ASSERT_THAT((*producer)->Send("news.raw", "k", "in flight", 3), IsOk());
+  (void)(*producer)->Flush(20000);
+  ASSERT_EQ(reports.size(), 3u);
+  EXPECT_EQ(reports[0].persistence, Persistence::kPersisted);
+  EXPECT_EQ(reports[1].tag, 2u);
+  EXPECT_EQ(reports[1].persistence, Persistence::kNotPersisted);
+  EXPECT_EQ(reports[2].tag, 3u);
+  EXPECT_FALSE(reports[2].status.ok());
+  EXPECT_EQ(reports[2].persistence, Persistence::kPossiblyPersisted);
+}
+
+// librdkafka hands its log lines to the event callback once one is set; `--kafka debug=...`
+// must still show them.
+TEST(Producer, RoutesLibrdkafkaLogLinesToTheSink) {
+  std::mutex mutex;
+  std::vector<std::string> lines;
+  ProducerOptions options = MockClusterOptions();
+  options.client.properties["debug"] = "conf";
+  options.client.log_sink = [&](int severity, std::string_view facility, std::string_view text) {
+    std::lock_guard<std::mutex> lock(mutex);
+    lines.push_back(absl::StrCat(severity, " ", std::string(facility), " ", std::string(text)));
+  };
+  auto producer = Producer::Create(options);
+  ASSERT_THAT(producer, IsOk());
+  (*producer)->Poll(100);
+  std::lock_guard<std::mutex> lock(mutex);
+  EXPECT_THAT(lines, ::testing::Contains(HasSubstr("CONF")));
+}
+
+TEST(IsSensitiveProperty, FollowsLibrdkafkasOwnList) {
+  EXPECT_TRUE(IsSensitiveProperty("sasl.password"));
+  EXPECT_TRUE(IsSensitiveProperty("sasl.oauthbearer.config"));
+  EXPECT_TRUE(IsSensitiveProperty("ssl.key.password"));
+  EXPECT_FALSE(IsSensitiveProperty("security.protocol"));
+  EXPECT_FALSE(IsSensitiveProperty("linger.ms"));
+  EXPECT_FALSE(IsSensitiveProperty("no.such.property"));
+}
+
+TEST(RecordValueBudget, LeavesRoomForHeadersKeyAndCompression) {
+  EXPECT_LT(RecordValueBudget(1048588, 100), 1048588u - 100);
+  EXPECT_GT(RecordValueBudget(1048588, 100), 1040000u);
+  EXPECT_EQ(RecordValueBudget(100, 200), 0u);
 }
 
 }  // namespace

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "kafka/client.h"
+#include "kafka/admin.h"
 
 namespace newsflow::kafka {
 

@@ -1,5 +1,7 @@
 #include "producers/article_reader.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -7,9 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iostream>
-#include <iterator>
+#include <map>
 #include <optional>
 #include <sstream>
 
@@ -22,13 +22,16 @@
 #include "common/clock.h"
 #include "common/utf8.h"
 #include "processors/normalize/normalize.h"
+#include "proto/utf8_fields.h"
 
 namespace newsflow::producers {
 namespace {
 
 namespace fs = std::filesystem;
 
-constexpr size_t kMaxOriginalBytes = 1 << 20;
+// JSON escapes (\uXXXX for a two- or three-byte character) make a line longer than the
+// text it holds; a line may be this many times the article limit before it is cut.
+constexpr size_t kJsonLineFactor = 4;
 
 std::string HexId(std::string_view content) {
   XXH128_hash_t hash = XXH3_128bits(content.data(), content.size());
@@ -62,81 +65,6 @@ InputFormat FormatFromExtension(const std::string& path) {
 }
 
 bool IsArticleFile(const fs::path& path) { return KnownFormat(path).has_value(); }
-
-// Stdin has no name to go by: look at the first non-blank byte.
-InputFormat SniffFormat(std::istream& in) {
-  while (in.good()) {
-    int c = in.peek();
-    if (c == EOF) break;
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-      in.get();
-      continue;
-    }
-    if (c == '{') return InputFormat::kJsonLines;
-    if (c == '<') return InputFormat::kHtml;
-    break;
-  }
-  return InputFormat::kSeedText;
-}
-
-// UTF-16 text with a byte-order mark (what Windows calls "Unicode"): when `in` starts with
-// FF FE or FE FF, reads all of it and returns it as UTF-8 without the mark (unpaired
-// surrogates become U+FFFD). Otherwise leaves the stream as it was and returns false. Done
-// before anything else reads the bytes: the UTF-8 repair would turn UTF-16 into U+FFFD noise.
-bool ReadUtf16WithBom(std::istream& in, std::string* utf8) {
-  int first = in.peek();
-  if (first != 0xFF && first != 0xFE) return false;
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const bool little = bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0xFF &&
-                      static_cast<unsigned char>(bytes[1]) == 0xFE;
-  const bool big = bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0xFE &&
-                   static_cast<unsigned char>(bytes[1]) == 0xFF;
-  if (!little && !big) {  // not a BOM after all: hand the bytes back as they were
-    in.clear();
-    utf8->swap(bytes);
-    return true;
-  }
-  auto unit = [&](size_t i) -> uint32_t {
-    const auto hi = static_cast<unsigned char>(bytes[little ? i + 1 : i]);
-    const auto lo = static_cast<unsigned char>(bytes[little ? i : i + 1]);
-    return (static_cast<uint32_t>(hi) << 8) | lo;
-  };
-  auto append = [&](uint32_t cp) {
-    if (cp < 0x80) {
-      utf8->push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      utf8->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-      utf8->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-      utf8->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-      utf8->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      utf8->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-      utf8->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-      utf8->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-      utf8->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      utf8->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-  };
-  utf8->clear();
-  utf8->reserve(bytes.size() * 3 / 2);
-  size_t i = 2;
-  for (; i + 1 < bytes.size(); i += 2) {
-    uint32_t u = unit(i);
-    if (u >= 0xD800 && u <= 0xDBFF && i + 3 < bytes.size()) {
-      uint32_t low = unit(i + 2);
-      if (low >= 0xDC00 && low <= 0xDFFF) {
-        append(0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00));
-        i += 2;
-        continue;
-      }
-    }
-    append(u >= 0xD800 && u <= 0xDFFF ? 0xFFFD : u);
-  }
-  if (i < bytes.size()) append(0xFFFD);  // odd trailing byte
-  in.clear();
-  return true;
-}
 
 // The charset parameter of a MIME type ("text/html; charset=windows-1252"), unquoted;
 // empty when none.
@@ -207,6 +135,26 @@ std::string ExtractCanonicalLink(const std::string& html) {
   return "";
 }
 
+// The "id" of a JSON line that was cut before it could be parsed, when its first bytes name
+// it ({"id": "x", ...}), for the report; empty otherwise.
+std::string IdHint(std::string_view excerpt) {
+  excerpt = excerpt.substr(0, 4096);
+  const size_t key = excerpt.find("\"id\"");
+  if (key == std::string_view::npos) return "";
+  size_t at = excerpt.find_first_not_of(" \t", key + 4);
+  if (at == std::string_view::npos || excerpt[at] != ':') return "";
+  at = excerpt.find_first_not_of(" \t", at + 1);
+  if (at == std::string_view::npos || excerpt[at] != '"') return "";
+  const size_t end = excerpt.find('"', at + 1);
+  if (end == std::string_view::npos || end - at - 1 > 200) return "";
+  return std::string(excerpt.substr(at + 1, end - at - 1));
+}
+
+// An id from a relative path: without its extension, with it, or the path as given.
+std::string WithoutExtension(const fs::path& relative) {
+  return (relative.parent_path() / relative.stem()).generic_string();
+}
+
 }  // namespace
 
 absl::Status ParseInputFormat(const std::string& name, InputFormat* format) {
@@ -239,24 +187,35 @@ std::string ArticleKey(const v1::RawArticle& article) {
 }
 
 ArticleReader::ArticleReader(ReaderOptions options, ArticleCallback on_article,
-                             BadRecordCallback on_bad)
-    : options_(std::move(options)), on_article_(std::move(on_article)), on_bad_(std::move(on_bad)) {
+                             BadRecordCallback on_bad, const std::atomic<bool>* stop)
+    : options_(std::move(options)),
+      on_article_(std::move(on_article)),
+      on_bad_(std::move(on_bad)),
+      stop_(stop) {
   char host[256] = {0};
   if (gethostname(host, sizeof(host) - 1) == 0) host_ = host;
 }
 
 void ArticleReader::Reject(const std::string& name, int64_t line, v1::DeadLetter::Reason reason,
-                           std::string message, std::string original) {
+                           std::string message, const Chunk& original) {
   ++counters_.bad_records;
   BadRecord bad;
   bad.input = name;
   bad.line = line;
   bad.reason = reason;
   bad.message = std::move(message);
-  bad.original_size = static_cast<int64_t>(original.size());
-  if (original.size() > kMaxOriginalBytes) original.resize(kMaxOriginalBytes);
-  bad.original = std::move(original);
+  bad.original_size = std::max<int64_t>(original.size, original.bytes.size());
+  bad.original_sha256 = original.sha256;
+  bad.original = original.bytes;
   on_bad_(bad);
+}
+
+void ArticleReader::Reject(const std::string& name, int64_t line, v1::DeadLetter::Reason reason,
+                           std::string message, std::string original) {
+  Chunk chunk;
+  chunk.size = static_cast<int64_t>(original.size());
+  chunk.bytes = std::move(original);
+  Reject(name, line, reason, std::move(message), chunk);
 }
 
 bool ArticleReader::TooLarge(const v1::RawArticle& article, const std::string& name, int64_t line,
@@ -271,7 +230,19 @@ bool ArticleReader::TooLarge(const v1::RawArticle& article, const std::string& n
   return true;
 }
 
-void ArticleReader::Emit(v1::RawArticle&& article, const std::string& name, int64_t line,
+bool ArticleReader::Binary(const std::string& text, const std::string& name, int64_t line,
+                           const std::string& original) {
+  const GarbageCount garbage = CountGarbage(text);
+  if (garbage.garbage < 32 || garbage.share() < 0.3) return false;
+  Reject(name, line, v1::DeadLetter::MALFORMED_INPUT,
+         absl::StrFormat("not text: %.0f%% of its characters are invalid UTF-8 or control "
+                         "characters (binary data, or text in an encoding other than UTF-8)",
+                         100 * garbage.share()),
+         original);
+  return true;
+}
+
+bool ArticleReader::Emit(v1::RawArticle&& article, const std::string& name, int64_t line,
                          const std::string& format, int utf8_repairs) {
   article.set_ingested_at_ms(NowUnixMillis());
   v1::ProducerMetadata* producer = article.mutable_producer();
@@ -280,99 +251,240 @@ void ArticleReader::Emit(v1::RawArticle&& article, const std::string& name, int6
   producer->set_input(name);
   producer->set_line(line);
   producer->set_format(format);
+  // Names from the file system, a canonical link from the page: every string field a
+  // RawArticle carries must be valid UTF-8.
+  utf8_repairs += RepairStringFields(&article);
   producer->set_invalid_utf8_replaced(utf8_repairs);
   if (utf8_repairs > 0) ++counters_.utf8_repairs;
   ++counters_.articles;
-  on_article_(std::move(article));
+  return on_article_(std::move(article));
 }
 
-void ArticleReader::ReadPath(const std::string& path) {
-  if (path == "-") {
-    ReadStream(std::cin, "-", options_.format);
-    return;
-  }
-  std::error_code error;
-  if (fs::is_directory(path, error)) {
-    std::vector<std::string> files;
-    for (auto it = fs::recursive_directory_iterator(path, error);
-         !error && it != fs::recursive_directory_iterator(); it.increment(error)) {
-      const std::string file_name = it->path().filename().string();
-      if (!file_name.empty() && file_name[0] == '.') {
-        if (it->is_directory()) it.disable_recursion_pending();
-        continue;
+std::vector<ArticleReader::PlannedInput> ArticleReader::Plan(
+    const std::vector<std::string>& paths) {
+  struct Found {
+    std::string path;
+    fs::path relative;  // to its argument
+  };
+  std::vector<Found> found;
+  for (const std::string& path : paths) {
+    std::error_code error;
+    if (path != "-" && fs::is_directory(path, error)) {
+      std::vector<std::pair<uint64_t, uint64_t>> visited;
+      std::vector<std::string> files;
+      Walk(path, path, &visited, &files);
+      // Sorted as whole paths, so the order does not depend on the file system's.
+      std::sort(files.begin(), files.end());
+      for (std::string& file : files) {
+        fs::path relative = fs::path(file).lexically_relative(path);
+        found.push_back({std::move(file), std::move(relative)});
       }
-      // Inside directories only article files count; READMEs, licences and the like are not
-      // input (a named file is always read, whatever its extension).
-      if (it->is_regular_file() && IsArticleFile(it->path())) files.push_back(it->path().string());
+    } else {
+      found.push_back({path, fs::path(path).filename()});
     }
-    if (error) {
-      Reject(path, 0, v1::DeadLetter::MALFORMED_INPUT,
-             absl::StrCat("cannot list directory: ", error.message()), "");
-    }
-    std::sort(files.begin(), files.end());
-    for (const std::string& file : files) ReadFile(file);
-    return;
   }
-  ReadFile(path);
+  // Ids for whole-file articles: the shortest form no other input of the run shares.
+  std::map<std::string, int> stems, relatives;
+  for (const Found& f : found) {
+    if (f.path == "-") continue;
+    ++stems[WithoutExtension(f.relative)];
+    ++relatives[f.relative.generic_string()];
+  }
+  std::vector<PlannedInput> planned;
+  for (const Found& f : found) {
+    PlannedInput input;
+    input.path = f.path;
+    if (f.path != "-") {
+      const std::string stem = WithoutExtension(f.relative);
+      input.id = stems[stem] == 1                             ? stem
+                 : relatives[f.relative.generic_string()] == 1 ? f.relative.generic_string()
+                                                                : f.path;
+    }
+    planned.push_back(std::move(input));
+  }
+  return planned;
 }
 
-void ArticleReader::ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    Reject(path, 0, v1::DeadLetter::MALFORMED_INPUT,
+void ArticleReader::Walk(const std::string& root, const std::string& directory,
+                         std::vector<std::pair<uint64_t, uint64_t>>* visited,
+                         std::vector<std::string>* files) {
+  struct stat info;
+  if (::stat(directory.c_str(), &info) != 0) {
+    Reject(directory, 0, v1::DeadLetter::MALFORMED_INPUT,
+           absl::StrCat("cannot read directory: ", std::strerror(errno), "; skipped"), "");
+    return;
+  }
+  const std::pair<uint64_t, uint64_t> id(info.st_dev, info.st_ino);
+  if (std::find(visited->begin(), visited->end(), id) != visited->end()) {
+    Reject(directory, 0, v1::DeadLetter::MALFORMED_INPUT,
+           "directory already read through another path (a symlink loop); skipped", "");
+    return;
+  }
+  visited->push_back(id);
+  std::error_code error;
+  fs::directory_iterator it(directory, error);
+  std::vector<std::string> subdirectories;
+  for (; !error && it != fs::directory_iterator(); it.increment(error)) {
+    const fs::path& entry = it->path();
+    const std::string name = entry.filename().string();
+    if (name.empty() || name[0] == '.') continue;
+    std::error_code status_error;
+    const fs::file_status status = fs::status(entry, status_error);  // follows symlinks
+    if (status_error) {
+      // A dangling or looping symlink, or an entry that vanished: say so if it looked like
+      // input (a directory, or a file with an article extension).
+      if (IsArticleFile(entry) || fs::is_symlink(it->symlink_status(status_error))) {
+        Reject(entry.string(), 0, v1::DeadLetter::MALFORMED_INPUT,
+               absl::StrCat("cannot read: ", status_error.message(), "; skipped"), "");
+      }
+      continue;
+    }
+    if (fs::is_directory(status)) {
+      subdirectories.push_back(entry.string());
+    } else if (fs::is_regular_file(status) && IsArticleFile(entry)) {
+      files->push_back(entry.string());
+    }
+  }
+  if (error) {
+    Reject(directory, 0, v1::DeadLetter::MALFORMED_INPUT,
+           absl::StrCat("cannot list directory: ", error.message(), "; skipped"), "");
+  }
+  for (const std::string& subdirectory : subdirectories) {
+    Walk(root, subdirectory, visited, files);
+  }
+}
+
+bool ArticleReader::ReadInputs(const std::vector<std::string>& paths) {
+  const std::vector<PlannedInput> planned = Plan(paths);
+  for (size_t i = 0; i < planned.size(); ++i) {
+    position_ = ReadPosition{planned[i].path, 0, planned.size() - i - 1};
+    if (stop_ != nullptr && stop_->load()) return false;
+    if (!ReadFile(planned[i])) return false;
+  }
+  position_ = ReadPosition();
+  return true;
+}
+
+bool ArticleReader::ReadFile(const PlannedInput& input) {
+  if (input.path == "-") {
+    return ReadSource(std::make_unique<FdSource>(STDIN_FILENO, /*owned=*/false), "-",
+                      options_.format);
+  }
+  const int fd = ::open(input.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    Reject(input.path, 0, v1::DeadLetter::MALFORMED_INPUT,
            absl::StrCat("cannot read: ", std::strerror(errno)), "");
-    return;
+    return true;
   }
-  ReadStream(in, path,
-             options_.format == InputFormat::kAuto ? FormatFromExtension(path) : options_.format);
+  return ReadSource(
+      std::make_unique<FdSource>(fd, /*owned=*/true), input.path,
+      options_.format == InputFormat::kAuto ? FormatFromExtension(input.path) : options_.format,
+      input.id);
 }
 
-void ArticleReader::ReadStream(std::istream& input, const std::string& name,
-                              InputFormat format) {
-  std::string utf8;
-  std::istringstream converted;
-  const bool utf16 = ReadUtf16WithBom(input, &utf8);
-  if (utf16) converted.str(std::move(utf8));
-  std::istream& in = utf16 ? converted : input;
+bool ArticleReader::ReadSource(std::unique_ptr<ByteSource> source, const std::string& name,
+                               InputFormat format, const std::string& id) {
+  InputStream in(std::move(source), stop_);
+  in.DetectEncoding();  // UTF-16 becomes UTF-8 as it is read
   ++counters_.files;
-  if (format == InputFormat::kAuto) format = SniffFormat(in);
-  if (format == InputFormat::kJsonLines) {
-    ReadJsonLines(in, name);
-    return;
+  if (format == InputFormat::kAuto) {
+    // Stdin has no name to go by: look at the first non-blank byte.
+    const int first = in.PeekNonBlank();
+    format = first == '{'   ? InputFormat::kJsonLines
+             : first == '<' ? InputFormat::kHtml
+                            : InputFormat::kSeedText;
   }
-  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (IsBlank(content)) {
-    Reject(name, 0, v1::DeadLetter::EMPTY_CONTENT, "empty input: no article in it", "");
-    return;
-  }
-  if (format == InputFormat::kHtml) {
-    ReadHtml(std::move(content), name);
-  } else {
-    ReadSeedText(std::move(content), name);
-  }
+  if (format == InputFormat::kJsonLines) return ReadJsonLines(in, name);
+  return ReadWhole(in, name, format, id);
 }
 
-void ArticleReader::ReadJsonLines(std::istream& in, const std::string& name) {
-  std::string line;
-  int64_t line_number = 0;
-  uint64_t articles_before = counters_.articles + counters_.bad_records;
-  while (std::getline(in, line)) {
-    ++line_number;
+bool ArticleReader::ReadWhole(InputStream& in, const std::string& name, InputFormat format,
+                              const std::string& id) {
+  Chunk content;
+  switch (in.ReadAll(options_.max_article_bytes, &content)) {
+    case ReadStatus::kStopped:
+      return false;
+    case ReadStatus::kError:
+      Reject(name, 0, v1::DeadLetter::MALFORMED_INPUT,
+             absl::StrCat("cannot read: ", in.error().message()), content);
+      return true;
+    case ReadStatus::kTooLong:
+      Reject(name, 0, v1::DeadLetter::TOO_LARGE,
+             absl::StrCat("input is ",
+                          content.sha256.empty() ? "more than " : "",
+                          Megabytes(static_cast<size_t>(content.size)), ", above the ",
+                          Megabytes(options_.max_article_bytes),
+                          " limit (--max-article-bytes); not read further"),
+             content);
+      return true;
+    default:
+      break;
+  }
+  if (IsBlank(content.bytes)) {
+    Reject(name, 0, v1::DeadLetter::EMPTY_CONTENT, "empty input: no article in it", "");
+    return true;
+  }
+  return format == InputFormat::kHtml ? ReadHtml(std::move(content.bytes), name, id)
+                                      : ReadSeedText(std::move(content.bytes), name, id);
+}
+
+bool ArticleReader::ReadJsonLines(InputStream& in, const std::string& name) {
+  const uint64_t records_before = counters_.articles + counters_.bad_records;
+  const size_t limit = options_.max_article_bytes * kJsonLineFactor;
+  Chunk chunk;
+  while (true) {
+    position_.next_line = in.line_number() + 1;
+    const ReadStatus status = in.ReadLine(limit, &chunk);
+    if (status == ReadStatus::kEnd) break;
+    if (status == ReadStatus::kStopped) return false;
+    const int64_t line_number = in.line_number();
+    if (status == ReadStatus::kError) {
+      Reject(name, line_number + 1, v1::DeadLetter::MALFORMED_INPUT,
+             absl::StrCat("cannot read: ", in.error().message()), chunk);
+      break;
+    }
+    if (status == ReadStatus::kTooLong) {
+      std::string id = IdHint(chunk.bytes);
+      if (id.empty()) id = IdHint(chunk.tail);
+      Reject(name, line_number, v1::DeadLetter::TOO_LARGE,
+             absl::StrCat("line", id.empty() ? "" : absl::StrCat(" of article '", id, "'"),
+                          " is ", Megabytes(static_cast<size_t>(chunk.size)),
+                          ", above the ", Megabytes(limit), " a JSON line may take (",
+                          kJsonLineFactor, " x --max-article-bytes); skipped"),
+             chunk);
+      continue;
+    }
+    std::string& line = chunk.bytes;
     if (IsBlank(line)) continue;
-    const int repairs = RepairUtf8(&line);
-    nlohmann::json object;
+    if (!ParseJsonLine(line, name, line_number)) return false;
+  }
+  if (counters_.articles + counters_.bad_records == records_before) {
+    Reject(name, 0, v1::DeadLetter::EMPTY_CONTENT, "empty input: no JSON line in it", "");
+  }
+  return true;
+}
+
+bool ArticleReader::ParseJsonLine(std::string& line, const std::string& name,
+                                  int64_t line_number) {
+  const int repairs = RepairUtf8(&line);
+  nlohmann::json object = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (object.is_discarded()) {
+    // Parse again for the message: where and why (nlohmann only says so by exception).
+    std::string what = "syntax error";
     try {
-      object = nlohmann::json::parse(line);
+      (void)nlohmann::json::parse(line);
     } catch (const nlohmann::json::parse_error& e) {
-      Reject(name, line_number, v1::DeadLetter::MALFORMED_INPUT,
-             absl::StrCat("not valid JSON: ", e.what()), line);
-      continue;
+      what = e.what();
     }
-    if (!object.is_object()) {
-      Reject(name, line_number, v1::DeadLetter::MALFORMED_INPUT,
-             absl::StrCat("expected a JSON object, got ", object.type_name()), line);
-      continue;
-    }
+    Reject(name, line_number, v1::DeadLetter::MALFORMED_INPUT,
+           absl::StrCat("not valid JSON: ", what), line);
+    return true;
+  }
+  if (!object.is_object()) {
+    Reject(name, line_number, v1::DeadLetter::MALFORMED_INPUT,
+           absl::StrCat("expected a JSON object, got ", object.type_name()), line);
+    return true;
+  }
     v1::RawArticle article;
     std::string error, html;
     std::string* fields[] = {article.mutable_id(),       article.mutable_url(),
@@ -393,7 +505,7 @@ void ArticleReader::ReadJsonLines(std::istream& in, const std::string& name) {
         ReadField(object, {"language"}, false, fields[9], &error);
     if (!ok) {
       Reject(name, line_number, v1::DeadLetter::MALFORMED_INPUT, error, line);
-      continue;
+      return true;
     }
     article.set_html(std::move(html));
     // "HTTP-style" transport label: {"content_type": "text/html; charset=windows-1252"}.
@@ -412,22 +524,19 @@ void ArticleReader::ReadJsonLines(std::istream& in, const std::string& name) {
     if (IsBlank(article.body()) && article.html().empty()) {
       Reject(name, line_number, v1::DeadLetter::MISSING_FIELD,
              "missing body: an article needs \"body\" (or \"text\") or \"html\"", line);
-      continue;
+      return true;
     }
     if (article.id().empty()) {
       article.set_id(HexId(article.url().empty() ? line : normalize::CanonicalizeUrl(article.url())));
     }
-    if (TooLarge(article, name, line_number, line)) continue;
-    Emit(std::move(article), name, line_number, "jsonl", repairs);
-  }
-  if (counters_.articles + counters_.bad_records == articles_before) {
-    Reject(name, 0, v1::DeadLetter::EMPTY_CONTENT, "empty input: no JSON line in it", "");
-  }
+  if (Binary(article.body(), name, line_number, line)) return true;
+  if (TooLarge(article, name, line_number, line)) return true;
+  return Emit(std::move(article), name, line_number, "jsonl", repairs);
 }
 
-void ArticleReader::ReadSeedText(std::string content, const std::string& name) {
+bool ArticleReader::ReadSeedText(std::string content, const std::string& name,
+                                 const std::string& id) {
   const int repairs = RepairUtf8(&content);
-  if (absl::StartsWith(content, "\xEF\xBB\xBF")) content.erase(0, 3);  // UTF-8 BOM
   v1::RawArticle article;
   std::istringstream lines(content);
   std::string line;
@@ -460,21 +569,23 @@ void ArticleReader::ReadSeedText(std::string content, const std::string& name) {
   if (IsBlank(body)) {
     Reject(name, 0, v1::DeadLetter::MISSING_FIELD,
            title_seen ? "missing body: nothing after the title line" : "missing body", content);
-    return;
+    return true;
   }
+  if (Binary(body, name, 0, content)) return true;
   article.set_body(std::move(body));
-  article.set_id(name == "-" ? HexId(content) : fs::path(name).stem().string());
-  if (TooLarge(article, name, 0, content)) return;
-  Emit(std::move(article), name, 0, "seed-text", repairs);
+  article.set_id(id.empty() ? HexId(content) : id);
+  if (TooLarge(article, name, 0, content)) return true;
+  return Emit(std::move(article), name, 0, "seed-text", repairs);
 }
 
-void ArticleReader::ReadHtml(std::string content, const std::string& name) {
+bool ArticleReader::ReadHtml(std::string content, const std::string& name,
+                             const std::string& id) {
   v1::RawArticle article;
-  article.set_id(name == "-" ? HexId(content) : fs::path(name).stem().string());
+  article.set_id(id.empty() ? HexId(content) : id);
   article.set_url(ExtractCanonicalLink(content));
   article.set_html(content);
-  if (TooLarge(article, name, 0, content)) return;
-  Emit(std::move(article), name, 0, "html", 0);
+  if (TooLarge(article, name, 0, content)) return true;
+  return Emit(std::move(article), name, 0, "html", 0);
 }
 
 }  // namespace newsflow::producers

@@ -1,11 +1,21 @@
 #include "producers/article_reader.h"
 
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
+#include <thread>
 #include <string>
 #include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "absl/strings/match.h"
+#include "common/sha256.h"
 
 namespace newsflow::producers {
 namespace {
@@ -20,11 +30,55 @@ struct Collected {
 Collected Read(const std::string& content, InputFormat format, ReaderOptions options = {}) {
   Collected collected;
   ArticleReader reader(
-      options, [&](v1::RawArticle&& a) { collected.articles.push_back(std::move(a)); },
+      options,
+      [&](v1::RawArticle&& a) {
+        collected.articles.push_back(std::move(a));
+        return true;
+      },
       [&](const BadRecord& b) { collected.bad.push_back(b); });
-  std::istringstream in(content);
-  reader.ReadStream(in, "input.txt", format);
+  reader.ReadSource(std::make_unique<StringSource>(content), "input.txt", format, "input");
   return collected;
+}
+
+// Reads `paths` as produce and batch do.
+Collected ReadPaths(const std::vector<std::string>& paths, ReaderOptions options = {}) {
+  Collected collected;
+  ArticleReader reader(
+      options,
+      [&](v1::RawArticle&& a) {
+        collected.articles.push_back(std::move(a));
+        return true;
+      },
+      [&](const BadRecord& b) { collected.bad.push_back(b); });
+  EXPECT_TRUE(reader.ReadInputs(paths));
+  return collected;
+}
+
+// A fresh directory tree for the directory-walk tests.
+class TempTree {
+ public:
+  TempTree() {
+    char path[] = "/tmp/newsflow-reader-XXXXXX";
+    root_ = mkdtemp(path);
+  }
+  ~TempTree() { std::filesystem::remove_all(root_); }
+  std::string Write(const std::string& relative, const std::string& content) const {
+    const std::filesystem::path path = std::filesystem::path(root_) / relative;
+    std::filesystem::create_directories(path.parent_path());
+    std::ofstream(path) << content;
+    return path.string();
+  }
+  std::string Path(const std::string& relative) const { return root_ + "/" + relative; }
+  const std::string& root() const { return root_; }
+
+ private:
+  std::string root_;
+};
+
+std::vector<std::string> Ids(const Collected& c) {
+  std::vector<std::string> ids;
+  for (const v1::RawArticle& a : c.articles) ids.push_back(a.id());
+  return ids;
 }
 
 TEST(SeedText, SplitsHeaderTitleAndBody) {
@@ -170,13 +224,128 @@ TEST(Reader, ReportsEmptyInput) {
 }
 
 TEST(Reader, ReportsUnreadablePath) {
-  Collected collected;
-  ArticleReader reader(
-      {}, [&](v1::RawArticle&& a) { collected.articles.push_back(std::move(a)); },
-      [&](const BadRecord& b) { collected.bad.push_back(b); });
-  reader.ReadPath("/nonexistent/file.jsonl");
+  Collected collected = ReadPaths({"/nonexistent/file.jsonl"});
   ASSERT_EQ(collected.bad.size(), 1u);
   EXPECT_THAT(collected.bad[0].message, HasSubstr("cannot read"));
+}
+
+TEST(Reader, FilesOfTheSameNameInTwoDirectoriesGetDifferentIds) {
+  TempTree tree;
+  tree.Write("a/story.txt", "Title A\nBody of the first story.\n");
+  tree.Write("b/story.txt", "Title B\nBody of the second story.\n");
+  tree.Write("x.txt", "Title X\nA text version.\n");
+  tree.Write("x.html", "<html><body><p>An HTML version.</p></body></html>");
+  tree.Write("only.txt", "Title O\nThe only one of its name.\n");
+  Collected c = ReadPaths({tree.root()});
+  EXPECT_THAT(Ids(c), ::testing::ElementsAre("a/story", "b/story", "only", "x.html", "x.txt"));
+  // Named on the command line, a file keeps the id it always had: its name without extension.
+  Collected single = ReadPaths({tree.Path("only.txt")});
+  EXPECT_THAT(Ids(single), ::testing::ElementsAre("only"));
+  // Two arguments with the same file name: the paths as given.
+  Collected two = ReadPaths({tree.Path("a/story.txt"), tree.Path("b/story.txt")});
+  EXPECT_THAT(Ids(two), ::testing::ElementsAre(tree.Path("a/story.txt"), tree.Path("b/story.txt")));
+}
+
+TEST(Reader, ASymlinkLoopIsReportedAndTheWalkGoesOn) {
+  TempTree tree;
+  tree.Write("a/first.txt", "Title\nBody one.\n");
+  tree.Write("c/last.txt", "Title\nBody two.\n");
+  std::filesystem::create_directory_symlink(tree.Path("a"), tree.Path("a/loop"));
+  std::filesystem::create_directory_symlink(tree.Path("b"), tree.Path("b"));  // to itself
+  Collected c = ReadPaths({tree.root()});
+  EXPECT_THAT(Ids(c), ::testing::ElementsAre("a/first", "c/last"));
+  ASSERT_GE(c.bad.size(), 1u);
+  bool named = false;
+  for (const BadRecord& bad : c.bad) {
+    named |= absl::StrContains(bad.message, "symlink loop") ||
+             absl::StrContains(bad.message, "Too many levels of symbolic links");
+  }
+  EXPECT_TRUE(named);
+}
+
+TEST(Reader, AnEntryThatCannotBeReadIsReportedAndTheRestIsRead) {
+  TempTree tree;
+  tree.Write("a.txt", "Title\nBody one.\n");
+  std::filesystem::create_symlink(tree.Path("gone.txt"), tree.Path("b.txt"));  // dangling
+  tree.Write("c.txt", "Title\nBody three.\n");
+  Collected c = ReadPaths({tree.root()});
+  EXPECT_THAT(Ids(c), ::testing::ElementsAre("a", "c"));
+  ASSERT_EQ(c.bad.size(), 1u);
+  EXPECT_THAT(c.bad[0].input, HasSubstr("b.txt"));
+}
+
+TEST(Reader, BinaryGarbageIsMalformedInput) {
+  std::string garbage(100000, '\0');
+  uint32_t state = 7;
+  for (char& c : garbage) c = static_cast<char>((state = state * 1103515245u + 12345u) >> 16);
+  Collected c = Read("Title\n" + garbage, InputFormat::kSeedText);
+  EXPECT_TRUE(c.articles.empty());
+  ASSERT_EQ(c.bad.size(), 1u);
+  EXPECT_EQ(c.bad[0].reason, v1::DeadLetter::MALFORMED_INPUT);
+  EXPECT_THAT(c.bad[0].message, HasSubstr("not text"));
+}
+
+TEST(JsonLines, ReadsUtf16WithoutAByteOrderMark) {
+  std::string bytes = Utf16(u"{\"id\": \"u\", \"body\": \"Stra\u00DFe und mehr\"}\n", true);
+  bytes.erase(0, 2);  // no BOM
+  Collected c = Read(bytes, InputFormat::kAuto);
+  ASSERT_EQ(c.articles.size(), 1u);
+  EXPECT_EQ(c.articles[0].body(), "Stra\u00DFe und mehr");
+}
+
+TEST(JsonLines, ALineOverTheLimitIsReportedWithItsSizeAndHashAndTheNextIsRead) {
+  ReaderOptions options;
+  options.max_article_bytes = 1000;  // lines up to 4000 bytes
+  const std::string huge = "{\"id\": \"big\", \"body\": \"" + std::string(10000, 'x') + "\"}";
+  Collected c = Read(huge + "\n{\"id\": \"ok\", \"body\": \"fine\"}\n", InputFormat::kJsonLines,
+                     options);
+  ASSERT_EQ(c.articles.size(), 1u);
+  EXPECT_EQ(c.articles[0].id(), "ok");
+  EXPECT_EQ(c.articles[0].producer().line(), 2);
+  ASSERT_EQ(c.bad.size(), 1u);
+  EXPECT_EQ(c.bad[0].reason, v1::DeadLetter::TOO_LARGE);
+  EXPECT_EQ(c.bad[0].line, 1);
+  EXPECT_EQ(c.bad[0].original.size(), 4000u);
+  EXPECT_EQ(c.bad[0].original_size, static_cast<int64_t>(huge.size()));
+  EXPECT_EQ(c.bad[0].original_sha256, Sha256Hex(huge));
+}
+
+TEST(Reader, StopsPromptlyInsideAnEndlessInput) {
+  std::atomic<bool> stop{false};
+  Collected collected;
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    stop.store(true);
+  });
+  // /dev/zero as JSON Lines: one endless line, skipped past the limit until the stop.
+  ArticleReader lines(
+      [] {
+        ReaderOptions o;
+        o.format = InputFormat::kJsonLines;
+        return o;
+      }(),
+      [&](v1::RawArticle&&) { return true; },
+      [&](const BadRecord& b) { collected.bad.push_back(b); }, &stop);
+  EXPECT_FALSE(lines.ReadInputs({"/dev/zero"}));
+  stopper.join();
+  EXPECT_EQ(lines.position().input, "/dev/zero");
+  EXPECT_EQ(lines.position().next_line, 1);
+}
+
+TEST(Reader, AnArticleNotTakenIsWhereReadingResumes) {
+  TempTree tree;
+  const std::string path = tree.Write("feed.jsonl",
+                                      "{\"id\": \"a\", \"body\": \"one\"}\n"
+                                      "{\"id\": \"b\", \"body\": \"two\"}\n"
+                                      "{\"id\": \"c\", \"body\": \"three\"}\n");
+  tree.Write("later.txt", "Title\nBody.\n");
+  int taken = 0;
+  ArticleReader reader(
+      {}, [&](v1::RawArticle&&) { return ++taken < 2; }, [](const BadRecord&) {});
+  EXPECT_FALSE(reader.ReadInputs({path, tree.Path("later.txt")}));
+  EXPECT_EQ(reader.position().input, path);
+  EXPECT_EQ(reader.position().next_line, 2);  // "b" was offered but not taken
+  EXPECT_EQ(reader.position().inputs_left, 1u);
 }
 
 TEST(Html, KeepsPageBytesAndCanonicalLinkForKey) {

@@ -7,6 +7,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
+#include "common/utf8.h"
 #include "producers/send_pacer.h"
 #include "proto/dead_letter.h"
 
@@ -15,14 +16,36 @@ namespace {
 
 // Delivery tags: the low bit says whether the record is an article or a dead letter.
 constexpr uint64_t kDeadLetterTag = 1;
-constexpr size_t kMaxFailedIdsReported = 10;
+constexpr size_t kMaxIdsReported = 10;
+// Room left in a raw record for the fields besides the body or HTML (title, URL, producer
+// metadata) when the article limit is derived from the record limit.
+constexpr size_t kRoomForOtherFields = 16 * 1024;
+// The broker's default max.message.bytes, assumed when a topic's cannot be read.
+constexpr int64_t kBrokerDefaultMaxMessageBytes = 1048588;
+
+// The largest record `topic` takes from this producer: the smaller of the producer's own
+// limit and the topic's, asked once.
+int64_t RecordLimit(const PublishOptions& options, const kafka::Producer& producer,
+                    const std::string& topic, std::ostream& log) {
+  auto limit = kafka::TopicMaxMessageBytes(options.producer.client, topic,
+                                           std::min(options.producer.delivery_timeout_ms, 10000));
+  if (!limit.ok()) {
+    log << "produce: warning: cannot read max.message.bytes of " << topic << " ("
+        << limit.status().message() << "); assuming the broker default "
+        << kBrokerDefaultMaxMessageBytes << "\n";
+    limit = kBrokerDefaultMaxMessageBytes;
+  }
+  return std::min(*limit, producer.max_message_bytes());
+}
 
 }  // namespace
 
 absl::Status PublishOptions::Validate() const {
   if (auto s = producer.Validate(); !s.ok()) return s;
   if (auto s = topics.Validate(); !s.ok()) return s;
-  if (auto s = reader.Validate(); !s.ok()) return s;
+  if (reader.max_article_bytes > 0) {  // 0: derived at start
+    if (auto s = reader.Validate(); !s.ok()) return s;
+  }
   if (progress_interval_s < 0) return absl::InvalidArgumentError("progress interval must be >= 0");
   if (final_flush_timeout_ms < 0) return absl::InvalidArgumentError("flush timeout must be >= 0");
   if (!std::isfinite(rate_per_s) || rate_per_s < 0) {
@@ -47,6 +70,7 @@ absl::StatusOr<PublishReport> PublishArticles(const std::vector<std::string>& pa
   }
 
   PublishReport report;
+  // Ids of records in flight, to name the ones that were not acknowledged.
   absl::flat_hash_map<uint64_t, std::string> outstanding_ids;
   auto on_delivery = [&](const kafka::DeliveryReport& delivery) {
     const bool dead_letter = (delivery.tag & kDeadLetterTag) != 0;
@@ -54,10 +78,14 @@ absl::StatusOr<PublishReport> PublishArticles(const std::vector<std::string>& pa
     if (delivery.status.ok()) {
       ++(dead_letter ? report.dead_lettered : report.acknowledged);
     } else {
-      ++(dead_letter ? report.dead_letter_failed : report.failed);
       if (report.first_delivery_error.ok()) report.first_delivery_error = delivery.status;
-      if (id != outstanding_ids.end() && report.failed_ids.size() < kMaxFailedIdsReported) {
-        report.failed_ids.push_back(id->second);
+      if (dead_letter) {
+        ++report.dead_letter_failed;
+      } else {
+        const bool ambiguous = delivery.persistence == kafka::Persistence::kPossiblyPersisted;
+        ++(ambiguous ? report.ambiguous : report.refused);
+        std::vector<std::string>& ids = ambiguous ? report.ambiguous_ids : report.refused_ids;
+        if (id != outstanding_ids.end() && ids.size() < kMaxIdsReported) ids.push_back(id->second);
       }
     }
     if (id != outstanding_ids.end()) outstanding_ids.erase(id);
@@ -65,7 +93,18 @@ absl::StatusOr<PublishReport> PublishArticles(const std::vector<std::string>& pa
   auto producer = kafka::Producer::Create(options.producer, on_delivery);
   if (!producer.ok()) return producer.status();
 
+  const int64_t raw_limit = RecordLimit(options, **producer, options.topics.raw, log);
+  const int64_t dlq_limit = RecordLimit(options, **producer, options.topics.dlq, log);
+  ReaderOptions reader_options = options.reader;
+  if (reader_options.max_article_bytes == 0) {
+    reader_options.max_article_bytes =
+        std::max<size_t>(kafka::RecordValueBudget(raw_limit, 0), 2 * kRoomForOtherFields) -
+        kRoomForOtherFields;
+  }
+  report.max_article_bytes = reader_options.max_article_bytes;
+
   uint64_t sequence = 0;
+  uint64_t rejected = 0;  // bad input: read errors, and articles too large to send
   int64_t last_progress_ms = NowUnixMillis();
   auto progress = [&](bool force) {
     if (options.progress_interval_s == 0) return;
@@ -73,69 +112,97 @@ absl::StatusOr<PublishReport> PublishArticles(const std::vector<std::string>& pa
     if (!force && now - last_progress_ms < options.progress_interval_s * 1000LL) return;
     last_progress_ms = now;
     log << "produce: sent " << report.sent << ", acknowledged " << report.acknowledged
-        << ", failed " << report.failed << ", rejected input " << report.read.bad_records << "\n";
+        << ", not acknowledged " << report.refused + report.ambiguous << ", rejected input "
+        << rejected << "\n";
   };
   auto send = [&](const std::string& topic, const std::string& key, const std::string& value,
                   uint64_t tag, const std::string& id) {
     outstanding_ids.emplace(tag, id);
     absl::Status status = (*producer)->Send(topic, key, value, tag);
     if (!status.ok()) {
-      // Refused before reaching the queue: count it as not delivered, like a failed report.
+      // Refused before reaching the queue: not on the topic, like a refused record.
       kafka::DeliveryReport refused;
       refused.status = status;
       refused.tag = tag;
       refused.topic = topic;
+      refused.persistence = kafka::Persistence::kNotPersisted;
       on_delivery(refused);
     }
     (*producer)->Poll(0);
+  };
+  auto dead_letter = [&](const BadRecord& bad) {
+    ++rejected;
+    const bool sending = options.dead_letter_bad_input && !bad.original.empty();
+    log << EscapeForTerminal(bad.input) << (bad.line > 0 ? absl::StrCat(":", bad.line) : "")
+        << ": " << v1::DeadLetter::Reason_Name(bad.reason) << ": "
+        << EscapeForTerminal(bad.message)
+        << (sending ? absl::StrCat(" (sent to ", options.topics.dlq, ")") : "") << "\n";
+    if (!sending) return;
+    RecordOrigin origin;
+    origin.input = bad.input;
+    origin.line = bad.line;
+    v1::DeadLetter letter =
+        MakeDeadLetter(OriginalBytes{bad.original, bad.original_size, bad.original_sha256},
+                       "produce", bad.reason, bad.message, origin);
+    const std::string key = absl::StrCat(bad.input, ":", bad.line);
+    if (!FitDeadLetter(&letter, kafka::RecordValueBudget(dlq_limit, key.size()))) {
+      log << "produce: ERROR: the dead letter for " << EscapeForTerminal(key)
+          << " does not fit in a record of " << options.topics.dlq << " (" << dlq_limit
+          << " bytes) even without its original; not sent\n";
+      ++report.dead_letter_failed;
+      return;
+    }
+    send(options.topics.dlq, key, letter.SerializeAsString(), ((++sequence) << 1) | kDeadLetterTag,
+         "");
   };
 
   std::optional<SendPacer> pacer;
   if (options.rate_per_s > 0) pacer.emplace(options.rate_per_s);
   ArticleReader reader(
-      options.reader,
+      reader_options,
       [&](v1::RawArticle&& article) {
-        if (pacer.has_value() && !pacer->Wait(stop, [&] { (*producer)->Poll(0); })) return;
+        if (pacer.has_value() && !pacer->Wait(stop, [&] { (*producer)->Poll(0); })) return false;
         article.set_ingested_at_ms(NowUnixMillis());
         const std::string key = ArticleKey(article);
+        std::string value = article.SerializeAsString();
+        if (value.size() > kafka::RecordValueBudget(raw_limit, key.size())) {
+          // The body passed the article limit, but the record as a whole would be refused.
+          BadRecord bad;
+          bad.input = article.producer().input();
+          bad.line = article.producer().line();
+          bad.reason = v1::DeadLetter::TOO_LARGE;
+          bad.message = absl::StrCat("article '", article.id(), "' makes a record of ",
+                                     value.size(), " bytes, more than a record of ",
+                                     options.topics.raw, " takes (", raw_limit,
+                                     " bytes); not sent (the original is the record)");
+          bad.original_size = static_cast<int64_t>(value.size());
+          bad.original = std::move(value);
+          dead_letter(bad);
+          return true;
+        }
         ++report.sent;
-        send(options.topics.raw, key, article.SerializeAsString(), (++sequence) << 1, article.id());
+        send(options.topics.raw, key, value, (++sequence) << 1, article.id());
         progress(false);
+        return true;
       },
-      [&](const BadRecord& bad) {
-        log << bad.input << (bad.line > 0 ? absl::StrCat(":", bad.line) : "") << ": "
-            << v1::DeadLetter::Reason_Name(bad.reason) << ": " << bad.message
-            << (options.dead_letter_bad_input && !bad.original.empty()
-                    ? absl::StrCat(" (sent to ", options.topics.dlq, ")")
-                    : "")
-            << "\n";
-        if (!options.dead_letter_bad_input || bad.original.empty()) return;
-        RecordOrigin origin;
-        origin.input = bad.input;
-        origin.line = bad.line;
-        v1::DeadLetter letter = MakeDeadLetter(bad.original, "produce", bad.reason, bad.message,
-                                               origin, bad.original_size);
-        send(options.topics.dlq, absl::StrCat(bad.input, ":", bad.line), letter.SerializeAsString(),
-             ((++sequence) << 1) | kDeadLetterTag, "");
-      });
+      dead_letter, &stop);
 
-  for (const std::string& path : paths) {
-    if (stop.load()) break;
-    reader.ReadPath(path);
-  }
+  report.interrupted = !reader.ReadInputs(paths);
+  report.resume = reader.position();
   report.read = reader.counters();
+  report.read.bad_records = rejected;
 
   const int flush_timeout = options.final_flush_timeout_ms > 0
                                 ? options.final_flush_timeout_ms
                                 : options.producer.delivery_timeout_ms + 10000;
   absl::Status flushed = (*producer)->Flush(flush_timeout);
   if (!flushed.ok()) {
-    // Records still queued count as not acknowledged.
+    // Records still queued got no answer: they may yet be written.
     const uint64_t outstanding = static_cast<uint64_t>((*producer)->Outstanding());
-    report.failed += outstanding;
+    report.ambiguous += outstanding;
     if (report.first_delivery_error.ok()) report.first_delivery_error = flushed;
   }
-  if (!report.first_delivery_error.ok() && report.failed > 0) {
+  if (!report.first_delivery_error.ok() && report.refused + report.ambiguous > 0) {
     absl::Status client_error = (*producer)->last_client_error();
     if (!client_error.ok()) {
       report.first_delivery_error = absl::Status(

@@ -21,7 +21,14 @@ namespace newsflow::producers {
 struct PublishOptions {
   kafka::ProducerOptions producer;
   kafka::TopicsOptions topics;
-  ReaderOptions reader;
+  // `reader.max_article_bytes` 0 = what fits in one record of the raw topic (the smaller of
+  // the producer's message.max.bytes and the topic's max.message.bytes, less room for the
+  // other fields). Default 0.
+  ReaderOptions reader = [] {
+    ReaderOptions options;
+    options.max_article_bytes = 0;
+    return options;
+  }();
   // Create missing topics before publishing. Default true.
   bool create_topics = true;
   // Publish bad input records to the dead-letter topic. Default true.
@@ -43,20 +50,35 @@ struct PublishReport {
   ReadCounters read;
   uint64_t sent = 0;          // articles handed to the producer
   uint64_t acknowledged = 0;  // articles the broker acknowledged
-  uint64_t failed = 0;        // articles reported as not delivered
+  // Articles not acknowledged, in two kinds: refused (the broker said no, or they were never
+  // sent: not on the topic, safe to send again) and ambiguous (sent, but no answer came in
+  // time: they may be on the topic, and sending them again may duplicate them).
+  uint64_t refused = 0;
+  uint64_t ambiguous = 0;
   uint64_t dead_lettered = 0;       // bad input records acknowledged on the dead-letter topic
-  uint64_t dead_letter_failed = 0;  // bad input records not acknowledged there
+  uint64_t dead_letter_failed = 0;  // bad input records whose dead letter was not acknowledged
   absl::Status first_delivery_error;
-  std::vector<std::string> failed_ids;  // first few ids that were not acknowledged
+  std::vector<std::string> refused_ids;    // the first few
+  std::vector<std::string> ambiguous_ids;  // the first few
+  // The article size limit in force (--max-article-bytes, or the one derived from the
+  // topic's record limit).
+  size_t max_article_bytes = 0;
+  // Reading was stopped (SIGINT/SIGTERM) before every input was read; `resume` says where.
+  bool interrupted = false;
+  ReadPosition resume;
 
-  bool AllAcknowledged() const { return failed == 0 && dead_letter_failed == 0 && acknowledged == sent; }
+  bool AllAcknowledged() const {
+    return refused == 0 && ambiguous == 0 && dead_letter_failed == 0 && acknowledged == sent;
+  }
 };
 
 // Publishes every article found in `paths` ("-" = stdin). Returns an error only when
-// publishing could not start (bad options, broker unreachable while creating topics);
-// per-record outcomes are in the report. `stop` ends reading early (records already
-// handed over are still flushed and counted; with a rate, the article waiting for its turn
-// is not sent). Each article's `ingested_at_ms` is stamped right before it is handed to the
+// publishing could not start (bad options, broker unreachable while creating topics, bad
+// credentials); per-record outcomes are in the report. An article too large for a record of
+// the raw topic is not sent: it is dead-lettered like bad input, and every dead letter is
+// cut to fit the dead-letter topic. `stop` ends reading early, also inside a long input
+// (records already handed over are still flushed and counted; with a rate, the article
+// waiting for its turn is not sent); the report then says where to resume. Each article's `ingested_at_ms` is stamped right before it is handed to the
 // producer, after any wait for its turn, so that end-to-end latency (latency_summary.h)
 // starts when the article enters Kafka, not when it was read.
 absl::StatusOr<PublishReport> PublishArticles(const std::vector<std::string>& paths,

@@ -8,7 +8,7 @@ packages=(
   librdkafka-dev libprotobuf-dev protobuf-compiler libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libutf8proc-dev libgumbo-dev libcld2-dev libxxhash-dev libfasttext-dev
-  libcpp-httplib-dev libtomlplusplus-dev
+  libcpp-httplib-dev libtomlplusplus-dev libssl-dev
   python3
 )
 command -v java >/dev/null 2>&1 || packages+=(openjdk-17-jre-headless)

@@ -1,6 +1,13 @@
 // Black-box tests of the `newsflow` command without a broker: help texts, the `batch`
 // output contract, and bad input (each gets a clear message, nothing else is lost).
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gmock/gmock.h>
@@ -10,7 +17,9 @@
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/util/delimited_message_util.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "newsflow/v1/article.pb.h"
 #include "absl/strings/str_split.h"
 #include "tests/test_support.h"
@@ -22,6 +31,7 @@ using ::newsflow::testing::CommandResult;
 using ::newsflow::testing::RunNewsflow;
 using ::newsflow::testing::TempDir;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::vector<nlohmann::json> JsonLines(const std::string& text) {
   std::vector<nlohmann::json> lines;
@@ -180,6 +190,209 @@ TEST(Batch, ReadsStdinAndWritesDelimitedProtobuf) {
   EXPECT_FALSE(google::protobuf::util::ParseDelimitedFromZeroCopyStream(&article, &stream,
                                                                         &clean_eof));
   EXPECT_TRUE(clean_eof);
+}
+
+// Issue #19, item 6: /dev/zero used to grow the process to gigabytes, deaf to SIGINT.
+TEST(Batch, ReadsAnEndlessInputWithBoundedMemoryAndStopsOnSigint) {
+  // As a text file: read up to the limit, refused as too large, and done.
+  CommandResult text = RunNewsflow("batch /dev/zero --max-article-bytes 1000000");
+  EXPECT_EQ(text.exit_code, 3) << text.err;
+  EXPECT_THAT(text.err, HasSubstr("TOO_LARGE"));
+  // As JSON Lines: one endless line, skipped with bounded memory until SIGINT.
+  testing::BackgroundProcess endless("batch --format jsonl /dev/zero");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  const std::string status = testing::ReadFile(absl::StrCat("/proc/", endless.pid(), "/status"));
+  const size_t at = status.find("VmHWM:");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_LT(std::stoll(status.substr(at + 6)), 300 * 1024) << "kB of peak memory";
+  endless.Signal(SIGINT);
+  EXPECT_EQ(endless.Wait(10000), 130) << endless.Log();
+  EXPECT_THAT(endless.Log(), HasSubstr("interrupted"));
+}
+
+// Items 7 and 8: a symlink loop aborted the program (an uncaught filesystem_error), and an
+// unreadable subdirectory silently ended the walk.
+TEST(Batch, ASymlinkLoopIsReportedAndEveryArticleIsRead) {
+  TempDir dir;
+  dir.Write("in/a/first.jsonl", GoodLine("first", kBody));
+  dir.Write("in/z/last.jsonl", GoodLine("last", "Another story about the harbour lights."));
+  std::filesystem::create_directory_symlink(dir.path() + "/in", dir.path() + "/in/a/loop");
+  CommandResult result = RunNewsflow("batch " + dir.path() + "/in");
+  EXPECT_EQ(result.exit_code, 3) << result.err;
+  EXPECT_THAT(result.err, HasSubstr("symlink loop"));
+  std::vector<nlohmann::json> lines = JsonLines(result.out);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0]["id"], "first");
+  EXPECT_EQ(lines[1]["id"], "last");
+}
+
+TEST(Batch, AnUnreadableSubdirectoryIsReportedAndTheWalkGoesOn) {
+  // Root reads any directory: run as nobody when the tests run as root.
+  std::string runner;
+  if (geteuid() == 0) {
+    if (std::system("command -v setpriv >/dev/null 2>&1") != 0) GTEST_SKIP() << "no setpriv";
+    runner = "setpriv --reuid=65534 --regid=65534 --clear-groups ";
+  }
+  TempDir dir;
+  dir.Write("in/a/first.jsonl", GoodLine("first", kBody));
+  dir.Write("in/b/hidden.jsonl", GoodLine("hidden", kBody));
+  dir.Write("in/c/last.jsonl", GoodLine("last", "Another story about the harbour lights."));
+  std::filesystem::permissions(dir.path(), std::filesystem::perms(0755));
+  for (const char* sub : {"/in", "/in/a", "/in/c"}) {
+    std::filesystem::permissions(dir.path() + sub, std::filesystem::perms(0755));
+  }
+  for (const char* file : {"/in/a/first.jsonl", "/in/c/last.jsonl"}) {
+    std::filesystem::permissions(dir.path() + file, std::filesystem::perms(0644));
+  }
+  std::filesystem::permissions(dir.path() + "/in/b", std::filesystem::perms::none);
+  const std::string command = absl::StrCat(runner, testing::NewsflowBinary(), " batch ",
+                                           dir.path(), "/in >", dir.path(), "/out 2>",
+                                           dir.path(), "/err");
+  const int status = std::system(command.c_str());
+  std::filesystem::permissions(dir.path() + "/in/b", std::filesystem::perms(0755));
+  const std::string err = testing::ReadFile(dir.path() + "/err");
+  EXPECT_EQ(WEXITSTATUS(status), 3) << err;
+  EXPECT_THAT(err, HasSubstr("/in/b"));
+  EXPECT_THAT(err, HasSubstr("Permission denied"));
+  std::vector<nlohmann::json> lines = JsonLines(testing::ReadFile(dir.path() + "/out"));
+  ASSERT_EQ(lines.size(), 2u) << err;
+  EXPECT_EQ(lines[1]["id"], "last");
+}
+
+// Item 18: a/story.txt and b/story.txt used to be one id, key and cluster: "story".
+TEST(Batch, FilesOfTheSameNameInTwoDirectoriesAreTwoArticles) {
+  TempDir dir;
+  dir.Write("in/a/story.txt", std::string("Harbour plan approved\n") + kBody + "\n");
+  dir.Write("in/b/story.txt", "Heavy snow closes schools\nSchools in the valley stayed shut "
+                              "on Monday after a night of heavy snow and strong winds.\n");
+  CommandResult result = RunNewsflow("batch " + dir.path() + "/in");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  std::vector<nlohmann::json> lines = JsonLines(result.out);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0]["id"], "a/story");
+  EXPECT_EQ(lines[1]["id"], "b/story");
+  EXPECT_EQ(lines[1]["dedup"]["status"], "UNIQUE");
+  EXPECT_EQ(lines[1]["dedup"]["clusterId"], "b/story");
+}
+
+// Item 19: an id holding a newline forged a line of batch's report.
+TEST(Batch, AnIdWithANewlineCannotForgeAReportLine) {
+  TempDir dir;
+  const std::string line =
+      nlohmann::json{{"id", "x\nERROR forged line"}, {"title", "T"}, {"body", "<p></p>"}}.dump();
+  CommandResult result = RunNewsflow("batch " + dir.Write("in.jsonl", line + "\n"));
+  EXPECT_EQ(result.exit_code, 3) << result.err;
+  for (absl::string_view report : absl::StrSplit(result.err, '\n')) {
+    EXPECT_FALSE(absl::StartsWith(report, "ERROR forged")) << result.err;
+  }
+  EXPECT_THAT(result.err, HasSubstr("x\\nERROR forged line"));
+}
+
+// Item 20: UTF-16 without a byte-order mark was read as one garbled line.
+TEST(Batch, ReadsUtf16WithoutAByteOrderMark) {
+  TempDir dir;
+  const std::string utf8 = GoodLine("utf16", kBody);
+  std::string utf16;
+  for (char c : utf8) {
+    utf16.push_back(c);
+    utf16.push_back('\0');
+  }
+  CommandResult result = RunNewsflow("batch " + dir.Write("in.jsonl", utf16));
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  std::vector<nlohmann::json> lines = JsonLines(result.out);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["id"], "utf16");
+}
+
+// Item 17: a megabyte of random bytes came out as an article with a focus country.
+TEST(Batch, BinaryGarbageIsRejectedAsMalformedInput) {
+  TempDir dir;
+  std::string garbage = "Title\n";
+  uint32_t state = 11;
+  for (int i = 0; i < 200000; ++i) garbage.push_back(static_cast<char>((state = state * 1103515245u + 12345u) >> 16));
+  CommandResult result = RunNewsflow("batch " + dir.Write("noise.txt", garbage));
+  EXPECT_EQ(result.exit_code, 3) << result.err;
+  EXPECT_THAT(result.err, HasSubstr("MALFORMED_INPUT"));
+  EXPECT_TRUE(result.out.empty());
+}
+
+// Item 16: in an archive of January articles, one dated 2099 (capped at now plus a day)
+// evicted the whole index, and the next copy came out UNIQUE.
+TEST(Batch, OneArticleFromTheFutureDoesNotFlushTheIndexOfAnArchive) {
+  TempDir dir;
+  std::string archive;
+  for (int day = 1; day <= 12; ++day) {
+    archive += nlohmann::json{{"id", absl::StrCat("jan-", day)},
+                              {"title", absl::StrCat("Day ", day)},
+                              {"published_at", absl::StrFormat("2026-01-%02dT09:00:00Z", day)},
+                              {"body", absl::StrCat("Report of day ", day, ". ", kBody,
+                                                    " The tally for the day was ", day * 37,
+                                                    " boats and ", day * 11, " barges.")}}
+                   .dump() +
+               "\n";
+  }
+  archive += nlohmann::json{{"id", "from-2099"},
+                            {"title", "Misdated"},
+                            {"published_at", "2099-01-01T00:00:00Z"},
+                            {"body", "A feed error dated this story far in the future, in a "
+                                     "report about a village fair and its pumpkin contest."}}
+                 .dump() +
+             "\n";
+  archive += nlohmann::json{{"id", "copy-of-jan-12"},
+                            {"title", "Day 12 again"},
+                            {"published_at", "2026-01-12T10:00:00Z"},
+                            {"body", absl::StrCat("Report of day 12. ", kBody,
+                                                  " The tally for the day was ", 12 * 37,
+                                                  " boats and ", 12 * 11, " barges.")}}
+                 .dump() +
+             "\n";
+  CommandResult result = RunNewsflow("batch " + dir.Write("archive.jsonl", archive));
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  std::vector<nlohmann::json> lines = JsonLines(result.out);
+  ASSERT_EQ(lines.size(), 14u);
+  EXPECT_EQ(lines[13]["id"], "copy-of-jan-12");
+  EXPECT_NE(lines[13]["dedup"]["status"], "UNIQUE") << lines[13].dump();
+  EXPECT_THAT(result.err, HasSubstr("event time(s) in the future lowered"));
+}
+
+// Item 11: a secret in the environment made the injected --kafka swallow the inputs.
+TEST(Produce, ASecretInTheEnvironmentLeavesThePositionalInputsAlone) {
+  TempDir dir;
+  const std::string input = dir.Write("in.jsonl", GoodLine("a", kBody));
+  CommandResult result = RunNewsflow(
+      "produce " + input + " --brokers 127.0.0.1:1 --no-create-topics --delivery-timeout-ms 1000",
+      "", "NEWSFLOW_KAFKA_SASL_PASSWORD=x");
+  EXPECT_EQ(result.exit_code, 4) << result.err;  // read, sent, not acknowledged: no broker
+  EXPECT_THAT(result.err, Not(HasSubstr("required")));
+  EXPECT_THAT(result.err, HasSubstr("0 of 1 article(s)"));
+}
+
+// Item 12: a mistyped property echoed the secret; --print-config said "env" for a flag.
+TEST(Produce, AMistypedKafkaPropertyIsNotEchoedAndFlagsAreLabelledFlags) {
+  CommandResult typo = RunNewsflow("produce x.jsonl --kafka sasl.password:hunter2");
+  EXPECT_EQ(typo.exit_code, 2) << typo.err;
+  EXPECT_THAT(typo.err, HasSubstr("NAME=VALUE"));
+  EXPECT_THAT(typo.err + typo.out, Not(HasSubstr("hunter2")));
+  CommandResult printed = RunNewsflow(
+      "produce x.jsonl --kafka sasl.password=from-flag --kafka sasl.oauthbearer.config=s3cret "
+      "--print-config",
+      "", "NEWSFLOW_KAFKA_SASL_PASSWORD=from-env");
+  EXPECT_EQ(printed.exit_code, 0) << printed.err;
+  EXPECT_THAT(printed.out, HasSubstr("kafka.sasl.password = ****  (flag)"));
+  EXPECT_THAT(printed.out, HasSubstr("kafka.sasl.oauthbearer.config = ****"));
+  EXPECT_THAT(printed.out, Not(HasSubstr("s3cret")));
+  EXPECT_THAT(printed.out, Not(HasSubstr("from-")));
+}
+
+// Item 10: librdkafka's log lines were dropped, so --kafka debug=... printed nothing.
+TEST(Produce, KafkaDebugLinesAreShown) {
+  TempDir dir;
+  const std::string input = dir.Write("in.jsonl", GoodLine("a", kBody));
+  CommandResult result = RunNewsflow(
+      "produce " + input +
+      " --brokers 127.0.0.1:1 --no-create-topics --delivery-timeout-ms 1000 --kafka debug=conf");
+  EXPECT_EQ(result.exit_code, 4) << result.err;
+  EXPECT_THAT(result.err, HasSubstr("librdkafka DEBUG CONF"));
 }
 
 }  // namespace

@@ -28,7 +28,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "common/status_matchers.h"
-#include "kafka/client.h"
+#include "kafka/admin.h"
 #include "newsflow/v1/article.pb.h"
 #include "tests/broker_test_fixture.h"
 #include "tests/test_support.h"

@@ -5,7 +5,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -60,10 +62,12 @@ std::string TempDir::Write(const std::string& name, const std::string& content) 
   return path;
 }
 
-CommandResult RunNewsflow(const std::string& args, const std::string& stdin_path) {
+CommandResult RunNewsflow(const std::string& args, const std::string& stdin_path,
+                          const std::string& environment) {
   TempDir dir;
   const std::string out = dir.path() + "/out", err = dir.path() + "/err";
-  std::string command = absl::StrCat(NewsflowBinary(), " ", args, " >", out, " 2>", err);
+  std::string command = absl::StrCat(environment.empty() ? "" : "env " + environment + " ",
+                                     NewsflowBinary(), " ", args, " >", out, " 2>", err);
   if (!stdin_path.empty()) absl::StrAppend(&command, " <", stdin_path);
   int status = std::system(command.c_str());
   CommandResult result;
@@ -123,7 +127,48 @@ void BackgroundProcess::Kill() {
   pid_ = -1;
 }
 
+void BackgroundProcess::Signal(int signal) {
+  if (pid_ > 0) kill(pid_, signal);
+}
+
+int BackgroundProcess::Wait(int timeout_ms) {
+  if (pid_ <= 0) return -1;
+  const int64_t deadline = NowMs() + timeout_ms;
+  while (NowMs() < deadline) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return -1;
+}
+
 std::string BackgroundProcess::Log() const { return ReadFile(log_path_); }
+
+BrokerProcess FindBroker(const std::string& brokers) {
+  BrokerProcess broker;
+  const std::string port = brokers.substr(brokers.rfind(':') + 1);
+  const std::string command =
+      absl::StrCat(SourceDir(), "/deploy/kafka.sh status --port ", port, " 2>/dev/null");
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return broker;
+  char line[4096] = {0};
+  std::string out;
+  while (fgets(line, sizeof(line), pipe) != nullptr) out += line;
+  pclose(pipe);
+  const size_t pid_at = out.find("pid=");
+  const size_t state_at = out.find("state=");
+  if (pid_at != std::string::npos) broker.pid = std::stoi(out.substr(pid_at + 4));
+  if (state_at != std::string::npos) {
+    broker.state_dir = out.substr(state_at + 6);
+    while (!broker.state_dir.empty() && std::isspace(broker.state_dir.back())) {
+      broker.state_dir.pop_back();
+    }
+  }
+  return broker;
+}
 
 std::vector<kafka::ConsumedMessage> ReadTopic(const std::string& brokers, const std::string& topic,
                                               size_t min_records, int timeout_ms, int idle_ms) {

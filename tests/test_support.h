@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "kafka/client.h"
+#include "kafka/admin.h"
 
 namespace newsflow::testing {
 
@@ -26,8 +26,10 @@ std::string SharedDataDir();
 // Brokers of the test broker (NEWSFLOW_TEST_BROKERS); empty when not set.
 std::string TestBrokers();
 
-// Runs `newsflow <args>` through the shell, with optional stdin file.
-CommandResult RunNewsflow(const std::string& args, const std::string& stdin_path = "");
+// Runs `newsflow <args>` through the shell, with optional stdin file and environment
+// assignments ("NAME=value NAME2=value2").
+CommandResult RunNewsflow(const std::string& args, const std::string& stdin_path = "",
+                          const std::string& environment = "");
 
 // A fresh directory under /tmp, removed by the destructor.
 class TempDir {
@@ -53,6 +55,12 @@ class BackgroundProcess {
   int Terminate(int timeout_ms);
   // SIGKILL: no chance to flush, commit or close — a crash.
   void Kill();
+  // Sends `signal` (e.g. SIGINT) without waiting.
+  void Signal(int signal);
+  // Waits up to `timeout_ms` for the process to end; its exit code (128 + signal when
+  // killed), or -1 on timeout.
+  int Wait(int timeout_ms);
+  pid_t pid() const { return pid_; }
   std::string Log() const;
 
  private:
@@ -68,6 +76,14 @@ std::vector<kafka::ConsumedMessage> ReadTopic(const std::string& brokers, const 
                                               int idle_ms = 1000);
 
 std::string ReadFile(const std::string& path);
+
+// The test broker's process id and state directory (deploy/kafka.sh status), for tests that
+// stop and continue it; pid -1 when not found.
+struct BrokerProcess {
+  pid_t pid = -1;
+  std::string state_dir;
+};
+BrokerProcess FindBroker(const std::string& brokers);
 
 }  // namespace newsflow::testing
 

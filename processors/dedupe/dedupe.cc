@@ -508,6 +508,9 @@ absl::Status DedupeOptions::Validate() const {
     return absl::InvalidArgumentError("dedupe containment_threshold must be in (0, 1]");
   }
   if (window_ms <= 0) return absl::InvalidArgumentError("dedupe window must be positive");
+  if (max_event_time_lead_ms <= 0) {
+    return absl::InvalidArgumentError("dedupe max_event_time_lead_ms must be positive");
+  }
   if (max_articles < 1 || max_articles > kMaxArticlesLimit) {
     return absl::InvalidArgumentError(
         absl::StrCat("dedupe max_articles must be in [1, ", kMaxArticlesLimit, "]"));
@@ -645,13 +648,51 @@ Deduper::Chunk& Deduper::ChunkFor(uint64_t sequence) const {
   return *chunks_[(sequence & ring_mask_) >> kChunkBits];
 }
 
-DedupeResult Deduper::Process(const DedupeInput& input, DedupeChanges* changes) {
+namespace {
+constexpr size_t kRecentEventTimes = 31;       // the median of these bounds the next one
+constexpr size_t kMinRecentEventTimes = 8;     // fewer: no bound yet
+}  // namespace
+
+int64_t Deduper::BoundEventTime(int64_t event_time_ms, bool* clamped) {
+  *clamped = false;
+  if (event_time_ms <= 0) return event_time_ms;
+  int64_t bounded = event_time_ms;
+  if (recent_event_times_.size() >= kMinRecentEventTimes) {
+    std::vector<int64_t> recent(recent_event_times_.begin(), recent_event_times_.end());
+    auto middle = recent.begin() + recent.size() / 2;
+    std::nth_element(recent.begin(), middle, recent.end());
+    const int64_t limit = *middle + options_.max_event_time_lead_ms;
+    if (bounded > limit) {
+      bounded = limit;
+      *clamped = true;
+      ++stats_.event_times_clamped;
+    }
+  }
+  recent_event_times_.push_back(event_time_ms);
+  if (recent_event_times_.size() > kRecentEventTimes) recent_event_times_.pop_front();
+  return bounded;
+}
+
+DedupeResult Deduper::Process(const DedupeInput& input_as_given, DedupeChanges* changes) {
+  DedupeResult result;
+  const DedupeInput* input_ptr = &input_as_given;
+  DedupeInput bounded_input;
+  {
+    bool clamped = false;
+    const int64_t event_time_ms = BoundEventTime(input_as_given.event_time_ms, &clamped);
+    if (clamped) {
+      bounded_input = input_as_given;
+      bounded_input.event_time_ms = event_time_ms;
+      input_ptr = &bounded_input;
+      result.event_time_clamped = true;
+    }
+  }
+  const DedupeInput& input = *input_ptr;
   if (input.event_time_ms > newest_event_time_ms_) {
     newest_event_time_ms_ = input.event_time_ms;
     EvictExpired(newest_event_time_ms_, changes);
   }
 
-  DedupeResult result;
   const std::string& exact_text = input.exact_text.empty() ? input.matching_text : input.exact_text;
   const uint64_t text_hash = XXH3_64bits(exact_text.data(), exact_text.size());
 
@@ -991,7 +1032,7 @@ absl::Status Deduper::Restore(std::vector<IndexedArticle> entries, const DedupeR
         "dedup state was written with signature scheme '", point.signature_scheme,
         "'; this processor computes '", SignatureScheme(),
         "' (changed dedup settings or version): run with the settings that wrote it, or reset "
-        "the dedup changelog (deploy/OPERATIONS.md)"));
+        "the dedup changelog (docs/OPERATIONS.md)"));
   }
   for (size_t i = 0; i < entries.size(); ++i) {
     if (entries[i].signature.size() != static_cast<size_t>(options_.num_hashes)) {
@@ -1009,6 +1050,8 @@ absl::Status Deduper::Restore(std::vector<IndexedArticle> entries, const DedupeR
   Clear();
   stats_ = DedupeStats{};
   newest_event_time_ms_ = point.newest_event_time_ms;
+  recent_event_times_.assign(point.recent_event_times.begin(), point.recent_event_times.end());
+  while (recent_event_times_.size() > kRecentEventTimes) recent_event_times_.pop_front();
   for (const IndexedArticle& entry : entries) {
     while (size() >= options_.max_articles) EvictFront(/*by_cap=*/true, nullptr);
     Insert(entry.id, entry.cluster_id, entry.event_time_ms, entry.shingle_count, entry.signature,
@@ -1033,6 +1076,7 @@ DedupeRestorePoint Deduper::restore_point() const {
   point.next_sequence = next_sequence_;
   point.evicted_by_window = stats_.evicted_by_window;
   point.evicted_by_cap = stats_.evicted_by_cap;
+  point.recent_event_times.assign(recent_event_times_.begin(), recent_event_times_.end());
   point.signature_scheme = SignatureScheme();
   return point;
 }

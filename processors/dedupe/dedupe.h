@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -82,6 +83,10 @@ struct DedupeOptions {
   // Articles older (by event time) than the newest seen minus this window are evicted.
   // Default 7 days.
   int64_t window_ms = 7LL * 24 * 3600 * 1000;
+  // An event time further than this ahead of the stream's recent event times (the median of
+  // the last 31 known ones, once there are 8) is taken as that median plus this: one record
+  // with a wrong date must not move the window and evict the whole index. Default 1 day.
+  int64_t max_event_time_lead_ms = 24LL * 3600 * 1000;
   // At most this many articles are indexed; the oldest-inserted is evicted first.
   // Default 1,000,000; at most 100,000,000 (and max_articles * (bands + 2) < 2^32).
   size_t max_articles = 1'000'000;
@@ -112,12 +117,16 @@ struct DedupeResult {
   // Estimated share of duplicate_of's lead found in this article; computed only when the
   // resemblance is below its threshold (where the lead rule can decide), else 0.
   float lead_containment = 0;
+  // The event time was far ahead of the stream's recent ones and was taken as less
+  // (DedupeOptions::max_event_time_lead_ms).
+  bool event_time_clamped = false;
 };
 
 struct DedupeStats {
   size_t indexed_articles = 0;
   uint64_t evicted_by_window = 0;
   uint64_t evicted_by_cap = 0;
+  uint64_t event_times_clamped = 0;
 };
 
 // One MinHash value. Band keys are computed from full 32-bit values, and the changelog and
@@ -150,6 +159,9 @@ struct DedupeRestorePoint {
   uint64_t next_sequence = 0;
   uint64_t evicted_by_window = 0;
   uint64_t evicted_by_cap = 0;
+  // The latest known event times as given (before any clamping), oldest first: what the
+  // clamp of the next event time is measured against.
+  std::vector<int64_t> recent_event_times;
   // Deduper::SignatureScheme() of the index that wrote the entries; empty = not recorded
   // (not checked). Restore refuses entries of another scheme: their signatures would be
   // compared bin by bin with differently computed ones.
@@ -198,6 +210,9 @@ class Deduper {
   void EvictFront(bool by_cap, DedupeChanges* changes);
   void EvictExpired(int64_t newest_event_time_ms, DedupeChanges* changes);
   void Clear();
+  // `event_time_ms` bounded by the recent event times (max_event_time_lead_ms); records it
+  // among them.
+  int64_t BoundEventTime(int64_t event_time_ms, bool* clamped);
 
   Chunk& ChunkFor(uint64_t sequence) const;
   // Signature, and when `stored_values` is given, every shingle's whole-text bin << 12 | the
@@ -215,6 +230,7 @@ class Deduper {
   uint64_t next_sequence_ = 0;
   uint64_t front_sequence_ = 0;  // oldest indexed; indexed = [front_sequence_, next_sequence_)
   int64_t newest_event_time_ms_ = 0;
+  std::deque<int64_t> recent_event_times_;  // as given, oldest first; at most 31
   uint64_t ring_mask_ = 0;  // ring capacity - 1 (a power of two > max_articles)
   std::vector<std::unique_ptr<Chunk>> chunks_;
   std::unique_ptr<PostingIndex> index_;

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 
@@ -612,6 +613,46 @@ TEST(DedupeOptions, RejectsCapAboveOneHundredMillion) {
   EXPECT_FALSE(options.Validate().ok());
   options.max_articles = 100'000'000;
   EXPECT_TRUE(options.Validate().ok());
+}
+
+// In an archive of one month, one record dated decades ahead used to move the window and
+// evict every article indexed before it.
+TEST(Dedupe, OneEventTimeFarAheadOfTheStreamDoesNotEvictTheIndex) {
+  constexpr int64_t kHour = 3600LL * 1000;
+  const int64_t january = 1'767'225'600'000;  // 2026-01-01
+  Deduper deduper{DedupeOptions{}};
+  const std::vector<std::string>& p = StoryParagraphs();
+  for (int i = 0; i < 12; ++i) {
+    deduper.Process(
+        Article(absl::StrCat("story-", i), p[i] + " day " + std::to_string(i), january + i * kHour));
+  }
+  DedupeResult outlier =
+      deduper.Process(Article("2099", "a fair with a pumpkin contest and a brass band",
+                              4'070'908'800'000));  // 2099-01-01
+  EXPECT_TRUE(outlier.event_time_clamped);
+  EXPECT_EQ(deduper.stats().event_times_clamped, 1u);
+  EXPECT_EQ(deduper.stats().evicted_by_window, 0u);
+  DedupeResult copy = deduper.Process(
+      Article("copy", p[11] + " day 11", january + 12 * kHour));
+  EXPECT_EQ(copy.status, DedupStatus::kExactDuplicate);
+  EXPECT_EQ(copy.cluster_id, "story-11");
+}
+
+TEST(Dedupe, ARestoredIndexBoundsEventTimesAsTheOriginalDid) {
+  constexpr int64_t kHour = 3600LL * 1000;
+  Deduper before{DedupeOptions{}};
+  DedupeChanges all;
+  for (int i = 0; i < 10; ++i) {
+    DedupeChanges changes;
+    before.Process(Article(absl::StrCat("s", i), StoryParagraphs()[i] + " x", i * kHour + 1),
+                   &changes);
+    for (IndexedArticle& entry : changes.inserted) all.inserted.push_back(std::move(entry));
+  }
+  Deduper after{DedupeOptions{}};
+  ASSERT_TRUE(after.Restore(all.inserted, before.restore_point()).ok());
+  const DedupeInput far = Article("far", "something else entirely with other words", 1000 * kHour);
+  EXPECT_EQ(before.Process(far).event_time_clamped, after.Process(far).event_time_clamped);
+  EXPECT_TRUE(after.Process(Article("far2", "and yet another thing", 2000 * kHour)).event_time_clamped);
 }
 
 }  // namespace

@@ -148,6 +148,22 @@ absl::StatusOr<NormalizedArticle> Normalizer::Normalize(const v1::RawArticle& ra
     }
   }
 
+  // Binary data or text in another encoding read as UTF-8 is mostly U+FFFD and control
+  // characters; tagged as an article it would only mislead (random bytes once came out with
+  // a focus country).
+  GarbageCount garbage;
+  for (const Block& block : blocks) {
+    const GarbageCount count = CountGarbage(block.text);
+    garbage.code_points += count.code_points;
+    garbage.garbage += count.garbage;
+  }
+  if (garbage.garbage >= 32 && garbage.share() >= 0.3) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "article %s: not text: %.0f%% of its characters are invalid or control characters "
+        "(binary data, or text in another encoding than the one declared)",
+        raw.id(), 100 * garbage.share()));
+  }
+
   auto hint = raw.attributes().find("dateline");
   if (hint != raw.attributes().end()) structure.dateline_hint = hint->second;
   internal::ApplyStructure(std::move(blocks), structure, &article);

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
+#include "proto/utf8_fields.h"
 
 namespace newsflow::pipeline {
 namespace {
@@ -60,20 +61,25 @@ void FillNormalized(const normalize::NormalizedArticle& n, v1::EnrichedArticle* 
   out->set_charset(n.charset);
 }
 
-// Dedup windows run on event time: the publication time, else the ingest time. A
-// publication time far in the future is a feed error; left alone it would advance the
-// window and evict everything indexed, so it is capped at ingest time plus a day.
-int64_t EventTimeMs(int64_t published_ms, int64_t ingested_ms) {
-  constexpr int64_t kMaxFutureSkewMs = 24LL * 3600 * 1000;
-  if (published_ms <= 0) return ingested_ms;
-  if (ingested_ms > 0) return std::min(published_ms, ingested_ms + kMaxFutureSkewMs);
-  return published_ms;
-}
-
 }  // namespace
+
+int64_t EventTimeMs(int64_t published_ms, int64_t ingested_ms, int64_t now_ms, bool* clamped) {
+  // A time far in the future is a feed error or a forged record; left alone it would advance
+  // the dedup window and evict everything indexed. The record's own ingest time is a good
+  // reference when it is plausible, the processor's clock otherwise.
+  constexpr int64_t kMaxFutureSkewMs = 24LL * 3600 * 1000;
+  const bool ingest_plausible = ingested_ms > 0 && ingested_ms <= now_ms + kMaxFutureSkewMs;
+  const int64_t cap = (ingest_plausible ? ingested_ms : now_ms) + kMaxFutureSkewMs;
+  int64_t event_ms = published_ms > 0 ? published_ms : ingested_ms > 0 ? ingested_ms : now_ms;
+  *clamped = event_ms > cap;
+  return std::min(event_ms, cap);
+}
 
 absl::Status PipelineOptions::Validate() const {
   if (auto s = normalize.Validate(); !s.ok()) return s;
+  if (max_record_bytes > 0 && max_record_bytes < 1024) {
+    return absl::InvalidArgumentError("max_record_bytes must be 0 (no limit) or at least 1024");
+  }
   if (auto s = dedupe.Validate(); !s.ok()) return s;
   return tag.Validate();
 }
@@ -126,7 +132,9 @@ PreparedOutcome Pipeline::Prepare(const v1::RawArticle& raw, const RecordOrigin&
   // Plain-text input: exactness is judged on all of it (see DedupeInput::exact_text).
   // Extracted HTML has no such "all": pages always differ in their markup.
   if (!raw.body().empty()) prepared.set_exact_text(normalize::MatchingForm(raw.body()));
-  prepared.set_event_time_ms(EventTimeMs(normalized->published_at_unix_ms, raw.ingested_at_ms()));
+  const int64_t now_ms = options_.now_ms ? options_.now_ms() : NowUnixMillis();
+  prepared.set_event_time_ms(EventTimeMs(normalized->published_at_unix_ms, raw.ingested_at_ms(),
+                                         now_ms, &outcome.event_time_clamped));
 
   tag::TagInput tag_input;
   tag_input.title = normalized->title;
@@ -170,6 +178,9 @@ PreparedOutcome Pipeline::Prepare(const v1::RawArticle& raw, const RecordOrigin&
   provenance->mutable_timings_us()->set_normalize(normalized_us - start_us);
   provenance->mutable_timings_us()->set_tag(tagged_us - normalized_us);
   if (raw.has_producer()) *provenance->mutable_producer() = raw.producer();
+  // Everything here comes from a decoded RawArticle (valid UTF-8) or from the normalizer,
+  // which repairs what it reads; this is the guarantee that no string field is ever invalid.
+  RepairStringFields(&out);
   return outcome;
 }
 
@@ -184,6 +195,7 @@ PipelineOutcome Pipeline::Finish(v1::PreparedArticle prepared, dedupe::Deduper& 
   input.event_time_ms = prepared.event_time_ms();
   dedupe::DedupeResult verdict = deduper.Process(input, &outcome.dedupe_changes);
   const int64_t deduped_us = MonotonicMicros();
+  outcome.event_time_clamped = verdict.event_time_clamped;
 
   outcome.article = std::move(*prepared.mutable_article());
   v1::DedupVerdict* dedup = outcome.article.mutable_dedup();
@@ -205,6 +217,11 @@ std::unique_ptr<dedupe::Deduper> Pipeline::NewDeduper() const {
 namespace {
 
 // A record the stateless half refused, as a whole-pipeline outcome.
+PipelineOutcome Finished(PipelineOutcome outcome, bool event_time_clamped) {
+  outcome.event_time_clamped |= event_time_clamped;
+  return outcome;
+}
+
 PipelineOutcome Refused(PreparedOutcome prepared) {
   PipelineOutcome outcome;
   outcome.status = std::move(prepared.status);
@@ -228,18 +245,30 @@ v1::DeadLetter UndecodableRawArticle(const std::string& value, const std::string
 PipelineOutcome Pipeline::Process(const v1::RawArticle& raw, const RecordOrigin& origin) {
   PreparedOutcome prepared = Prepare(raw, origin);
   if (!prepared.status.ok()) return Refused(std::move(prepared));
-  return Finish(std::move(prepared.prepared), *deduper_);
+  return Finished(Finish(std::move(prepared.prepared), *deduper_), prepared.event_time_clamped);
 }
 
 PipelineOutcome Pipeline::ProcessSerialized(const std::string& value, const std::string& key,
                                             const RecordOrigin& origin) {
   PreparedOutcome prepared = PrepareSerialized(value, key, origin);
   if (!prepared.status.ok()) return Refused(std::move(prepared));
-  return Finish(std::move(prepared.prepared), *deduper_);
+  return Finished(Finish(std::move(prepared.prepared), *deduper_), prepared.event_time_clamped);
 }
 
 PreparedOutcome Pipeline::PrepareSerialized(const std::string& value, const std::string& key,
                                             const RecordOrigin& origin) {
+  if (options_.max_record_bytes > 0 && value.size() > options_.max_record_bytes) {
+    // Not even decoded: an article this large could not be written out, and its bytes
+    // may be anything.
+    PreparedOutcome outcome;
+    outcome.status = absl::ResourceExhaustedError(absl::StrCat(
+        "record value is ", value.size(), " bytes, above the ", options_.max_record_bytes,
+        " bytes an input record may have (what fits in an output record)"));
+    outcome.dead_letter = MakeDeadLetter(value, "decode", v1::DeadLetter::TOO_LARGE,
+                                         std::string(outcome.status.message()), origin);
+    outcome.dead_letter.set_key(key);
+    return outcome;
+  }
   v1::RawArticle raw;
   if (!raw.ParseFromString(value)) {
     PreparedOutcome outcome;

@@ -5,6 +5,7 @@
 #define NEWSFLOW_PROCESSORS_PIPELINE_PIPELINE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -25,9 +26,21 @@ struct PipelineOptions {
   tag::TaggerOptions tag;
   // Written into Provenance.processor. Default "newsflow/<version>".
   std::string processor_name = "newsflow/" NEWSFLOW_VERSION;
+  // Serialized records (ProcessSerialized, PrepareSerialized) larger than this are refused
+  // as TOO_LARGE without being decoded; 0 = no limit. The service sets it to what fits in
+  // an output record. Default 0.
+  size_t max_record_bytes = 0;
+  // The processor's clock (Unix epoch ms): no event time may be more than a day ahead of
+  // it, nor of a plausible ingest time. Default (empty) NowUnixMillis.
+  std::function<int64_t()> now_ms;
 
   absl::Status Validate() const;
 };
+
+// The event time dedup windows on: the publication time, else the ingest time, else now;
+// never more than a day after the ingest time, nor after `now_ms` (an ingest time later
+// than that is not believed). `clamped` says whether a time had to be lowered.
+int64_t EventTimeMs(int64_t published_ms, int64_t ingested_ms, int64_t now_ms, bool* clamped);
 
 // Result of one record: either `article` (status OK) or `dead_letter`.
 struct PipelineOutcome {
@@ -36,6 +49,9 @@ struct PipelineOutcome {
   v1::DeadLetter dead_letter;
   // Entries the dedup index gained and lost with this record (for the service's changelog).
   dedupe::DedupeChanges dedupe_changes;
+  // The record's event time was lowered: it claimed a time after the processor's clock or
+  // its own ingest time (by more than a day), or far ahead of the stream's recent times.
+  bool event_time_clamped = false;
 };
 
 // Result of the stateless part of a record (scale-out topology): either `prepared` (status
@@ -44,6 +60,7 @@ struct PreparedOutcome {
   absl::Status status;
   v1::PreparedArticle prepared;
   v1::DeadLetter dead_letter;
+  bool event_time_clamped = false;  // see PipelineOutcome
 };
 
 class Pipeline {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "common/status_matchers.h"
+#include "common/utf8.h"
 
 namespace newsflow::pipeline {
 namespace {
@@ -125,6 +126,87 @@ TEST(Pipeline, FutureDatedArticleDoesNotFlushTheDedupWindow) {
   v1::RawArticle copy = Article("copy", "Copy", kBody);
   copy.set_ingested_at_ms(1'767'800'120'000);
   EXPECT_EQ(pipeline->Process(copy, {}).article.dedup().status(), v1::DedupVerdict::EXACT_DUPLICATE);
+}
+
+// A third-party record with no ingest time, or one claiming an ingest time in 2999, used to
+// be measured against itself: nothing capped its date.
+TEST(EventTime, IsCappedAtTheProcessorsClockWhenTheIngestTimeIsMissingOrImplausible) {
+  constexpr int64_t kDay = 24LL * 3600 * 1000;
+  const int64_t now = 1'800'000'000'000;
+  bool clamped = false;
+  EXPECT_EQ(EventTimeMs(now + 200 * kDay, 0, now, &clamped), now + kDay);
+  EXPECT_TRUE(clamped);
+  EXPECT_EQ(EventTimeMs(0, 32'503'680'000'000, now, &clamped), now + kDay);  // ingested 2999
+  EXPECT_TRUE(clamped);
+  EXPECT_EQ(EventTimeMs(now + 5 * kDay, 32'503'680'000'000, now, &clamped), now + kDay);
+  EXPECT_TRUE(clamped);
+  // Plausible times are left alone: an old record replayed keeps its dates.
+  EXPECT_EQ(EventTimeMs(now - 30 * kDay, now - 29 * kDay, now, &clamped), now - 30 * kDay);
+  EXPECT_FALSE(clamped);
+  EXPECT_EQ(EventTimeMs(now - 10 * kDay, now - 30 * kDay, now, &clamped), now - 29 * kDay);
+  EXPECT_TRUE(clamped);  // a day after its own ingest time at most
+  EXPECT_EQ(EventTimeMs(0, 0, now, &clamped), now);
+  EXPECT_FALSE(clamped);
+}
+
+TEST(Pipeline, ARecordFromNextSummerWithoutIngestTimeDoesNotFlushTheDedupWindow) {
+  PipelineOptions options;
+  options.now_ms = [] { return int64_t{1'767'800'000'000}; };  // 2026-01-07
+  auto pipeline = Pipeline::Create(options);
+  ASSERT_THAT(pipeline, IsOk());
+  v1::RawArticle first = Article("first", "Original", kBody);
+  first.set_ingested_at_ms(1'767'800'000'000);
+  ASSERT_THAT((*pipeline)->Process(first, {}).status, IsOk());
+  v1::RawArticle bogus = Article("bogus", "Unrelated", "A short unrelated note about the weather.");
+  bogus.set_published_at("2026-07-01");  // no ingest time
+  PipelineOutcome bogus_outcome = (*pipeline)->Process(bogus, {});
+  ASSERT_THAT(bogus_outcome.status, IsOk());
+  EXPECT_TRUE(bogus_outcome.event_time_clamped);
+  v1::RawArticle copy = Article("copy", "Copy", kBody);
+  copy.set_ingested_at_ms(1'767'800'120'000);
+  EXPECT_EQ((*pipeline)->Process(copy, {}).article.dedup().status(),
+            v1::DedupVerdict::EXACT_DUPLICATE);
+}
+
+TEST(Pipeline, ARecordLargerThanTheLimitIsTooLargeWithoutBeingDecoded) {
+  PipelineOptions options;
+  options.max_record_bytes = 4096;
+  auto pipeline = Pipeline::Create(options);
+  ASSERT_THAT(pipeline, IsOk());
+  const std::string value(5000, '\xFF');  // not even a RawArticle
+  RecordOrigin origin;
+  origin.topic = "news.raw";
+  origin.offset = 9;
+  PipelineOutcome outcome = (*pipeline)->ProcessSerialized(value, "k", origin);
+  EXPECT_EQ(outcome.status.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(outcome.dead_letter.reason(), v1::DeadLetter::TOO_LARGE);
+  EXPECT_EQ(outcome.dead_letter.original_size(), 5000);
+  EXPECT_EQ(outcome.dead_letter.key(), "k");
+}
+
+// 1 MB of random bytes, repaired into valid UTF-8, used to come out as an article tagged GB.
+TEST(Pipeline, RandomBytesAreMalformedInputNotAnArticle) {
+  auto pipeline = MakePipeline();
+  std::string noise(1 << 20, '\0');
+  uint32_t state = 5;
+  for (char& c : noise) c = static_cast<char>((state = state * 1664525u + 1013904223u) >> 24);
+  RepairUtf8(&noise);
+  PipelineOutcome outcome = pipeline->Process(Article("noise", "", noise), {});
+  EXPECT_EQ(outcome.status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(outcome.dead_letter.reason(), v1::DeadLetter::MALFORMED_INPUT);
+  EXPECT_THAT(std::string(outcome.status.message()), ::testing::HasSubstr("not text"));
+}
+
+TEST(Pipeline, EveryStringItWritesIsValidUtf8) {
+  auto pipeline = MakePipeline();
+  v1::RawArticle raw = Article("a", "Title", kBody);
+  raw.mutable_producer()->set_input("dir/\xFF.txt");  // a third party's bad metadata
+  PipelineOutcome outcome = pipeline->Process(raw, {});
+  ASSERT_THAT(outcome.status, IsOk());
+  std::string wire;
+  ASSERT_TRUE(outcome.article.SerializeToString(&wire));
+  v1::EnrichedArticle decoded;
+  EXPECT_TRUE(decoded.ParseFromString(wire));
 }
 
 }  // namespace

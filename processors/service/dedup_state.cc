@@ -152,6 +152,8 @@ absl::Status RestoreDedupState(const kafka::ClientOptions& client, const std::st
     point.newest_event_time_ms = meta->newest_event_time_ms();
     point.evicted_by_window = meta->evicted_by_window();
     point.evicted_by_cap = meta->evicted_by_cap();
+    point.recent_event_times.assign(meta->recent_event_times().begin(),
+                                    meta->recent_event_times().end());
   }
   if (first_dropped.has_value()) {
     point.next_sequence = *first_dropped;  // the dropped records will take these again

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "kafka/client.h"
+#include "kafka/admin.h"
 #include "observability/log.h"
 #include "newsflow/v1/state.pb.h"
 #include "processors/dedupe/dedupe.h"

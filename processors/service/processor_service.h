@@ -38,6 +38,9 @@ struct ProcessorOptions {
   kafka::ConsumerOptions consumer;
   kafka::ProducerOptions producer;
   kafka::TopicsOptions topics;
+  // `pipeline.max_record_bytes` 0 = what fits in a record of the enriched topic (and of the
+  // repartition topic, scale-out): a larger input could not be written out, so it is
+  // dead-lettered as TOO_LARGE without being decoded.
   pipeline::PipelineOptions pipeline;
   // Processing guarantee. Default kExactlyOnce.
   Guarantee guarantee = Guarantee::kExactlyOnce;
@@ -77,6 +80,14 @@ struct ProcessorOptions {
   // /readyz reports ready once partitions are assigned and the consumer lag is at most
   // this many records. Default 1000.
   int64_t ready_max_lag = 1000;
+  // /readyz reports not ready once a broker the processor reads from has left a request
+  // unanswered this long (a stopped or hung broker), or its connection is down. Default 5000.
+  int64_t ready_broker_timeout_ms = 5000;
+  // After SIGINT/SIGTERM: how long committing (or aborting) the open batch, flushing and
+  // leaving the group may take together; what is left undone then is left to the broker (an
+  // open transaction is aborted after transaction.timeout.ms) and the next run. Keep it
+  // below systemd's TimeoutStopSec (60 s in deploy/). Default 20000.
+  int shutdown_timeout_ms = 20000;
 
   absl::Status Validate() const;
 };

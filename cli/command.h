@@ -1,0 +1,82 @@
+// What every `newsflow` subcommand is to main.cc, and what they share: exit codes, the stop
+// flag set by SIGINT/SIGTERM, the flags of Kafka clients, topics, readers and the pipeline,
+// and how a failure is reported. Only cli/ reads flags, configuration files and the
+// environment; everything below it receives Options structs.
+#ifndef NEWSFLOW_CLI_COMMAND_H_
+#define NEWSFLOW_CLI_COMMAND_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "cli/config.h"
+#include "kafka/client.h"
+#include "kafka/topics.h"
+#include "observability/log.h"
+#include "processors/pipeline/pipeline.h"
+
+namespace CLI {
+class App;
+}  // namespace CLI
+
+namespace newsflow::cli {
+
+// Exit codes, documented in --help.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitError = 1;            // could not run: config, broker unreachable, I/O
+inline constexpr int kExitUsage = 2;            // bad command line
+inline constexpr int kExitRejectedInput = 3;    // finished, but some input records were rejected
+inline constexpr int kExitNotAcknowledged = 4;  // some records were not acknowledged
+inline constexpr int kExitInterrupted = 130;    // stopped by SIGINT/SIGTERM before the end
+
+extern const char kExitCodesHelp[];
+
+// Raised by the first SIGINT or SIGTERM (a second one ends the program at once).
+std::atomic<bool>& StopFlag();
+void InstallSignalHandlers();
+
+// Everything a command may need at run time besides its own flags.
+struct RunContext {
+  const ConfigOrigins* origins = nullptr;  // where each setting came from
+};
+
+class Command {
+ public:
+  virtual ~Command() = default;
+  // Adds the subcommand and its options to `parent`; returns it.
+  virtual CLI::App* Register(CLI::App* parent) = 0;
+  virtual int Run(const RunContext& context) = 0;
+};
+
+std::unique_ptr<Command> MakeProduceCommand();
+std::unique_ptr<Command> MakeProcessCommand();
+std::unique_ptr<Command> MakeBatchCommand();
+std::unique_ptr<Command> MakeConsumeCommand();
+std::unique_ptr<Command> MakeTopicsCommand();
+std::unique_ptr<Command> MakeTrainCommand();
+
+// Flags shared by every command that talks to Kafka.
+struct KafkaFlags {
+  kafka::ClientOptions client;
+  std::vector<std::string> properties;  // NAME=VALUE
+
+  void Register(CLI::App* app);
+  // Turns the --kafka properties into client.properties and validates them. `log` (may be
+  // null: stderr) receives librdkafka's log lines.
+  absl::Status Resolve(observability::Logger* log = nullptr);
+};
+
+void RegisterTopicFlags(CLI::App* app, kafka::TopicsOptions* topics);
+// `max_article_bytes_help` says what the limit's default is.
+void RegisterReaderFlags(CLI::App* app, std::string* format, size_t* max_article_bytes,
+                         const std::string& max_article_bytes_help);
+void RegisterPipelineFlags(CLI::App* app, pipeline::PipelineOptions* options, double* window_hours);
+
+// Prints "newsflow <command>: <message>" and returns the exit code for `status`.
+int Fail(const absl::Status& status, const std::string& command);
+
+}  // namespace newsflow::cli
+
+#endif  // NEWSFLOW_CLI_COMMAND_H_
