@@ -25,6 +25,7 @@ class BatchCommand : public Command {
   std::string output_format = "jsonl";
   std::string dlq_path;
   std::string format = "auto";
+  WarcFlags warc;
   double window_hours = 24 * 7;
 
   CLI::App* Register(CLI::App* parent) override {
@@ -43,6 +44,7 @@ class BatchCommand : public Command {
         ->check(CLI::IsMember({"jsonl", "pb"}))
         ->capture_default_str();
     app->add_option("--dlq", dlq_path, "Write dead letters (JSON lines) to this file");
+    warc.Register(app);
     RegisterReaderFlags(app, &format, &reader.max_article_bytes,
                         "Default: 2 MiB, the normalizer's limit.");
     reader.max_article_bytes = 2 * 1024 * 1024;
@@ -57,6 +59,7 @@ class BatchCommand : public Command {
     options.dedupe.window_ms = static_cast<int64_t>(window_hours * 3600 * 1000);
     options.normalize.max_text_bytes = reader.max_article_bytes;
     reader.agent = "newsflow-batch/" NEWSFLOW_VERSION;
+    if (auto s = warc.Apply(&reader); !s.ok()) return Fail(s, "batch");
     auto pipeline = pipeline::Pipeline::Create(options);
     if (!pipeline.ok()) return Fail(pipeline.status(), "batch");
 
@@ -107,11 +110,14 @@ class BatchCommand : public Command {
           RecordOrigin origin;
           origin.input = bad.input;
           origin.line = bad.line;
+          origin.offset = bad.offset;
           dead_letter(
               MakeDeadLetter(OriginalBytes{bad.original, bad.original_size, bad.original_sha256},
                              "read", bad.reason, bad.message, origin));
         },
         &StopFlag());
+    article_reader.SetProgressCallback(
+        [](const std::string& line) { std::cerr << "newsflow batch: " << EscapeForTerminal(line) << "\n"; });
     const bool complete = article_reader.ReadInputs(inputs);
     out->flush();
     if (!write_status.ok() || !*out) {
@@ -124,6 +130,9 @@ class BatchCommand : public Command {
       std::cerr << "; " << clamped << " event time(s) in the future lowered for the dedup window";
     }
     std::cerr << "\n";
+    if (!article_reader.counters().skipped.empty()) {
+      std::cerr << "newsflow batch: " << SkippedSummary(article_reader.counters()) << "\n";
+    }
     if (!complete) {
       const producers::ReadPosition& at = article_reader.position();
       std::cerr << "newsflow batch: interrupted before the end of the input: stopped at "

@@ -6,7 +6,11 @@
 #include <CLI/CLI.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "ingest/warc_articles.h"
+
+#include <tuple>
 
 namespace newsflow::cli {
 namespace {
@@ -81,6 +85,72 @@ absl::Status KafkaFlags::Resolve(observability::Logger* log) {
   return client.Validate();
 }
 
+void WarcFlags::Register(CLI::App* app) {
+  app->add_option("--warc-host", hosts,
+                  "Web archives: keep pages of this host, repeatable. A registrable domain "
+                  "(bbc.co.uk, by the Public Suffix List) keeps its subdomains too; never a "
+                  "substring match");
+  app->add_option("--warc-host-file", host_file,
+                  "Web archives: keep pages of the hosts listed in FILE (one per line, # "
+                  "comments), like --warc-host");
+  app->add_option("--since", since,
+                  "Web archives: keep records fetched at or after this time (WARC-Date; "
+                  "2026-01-07 or 2026-01-07T10:00:00Z)");
+  app->add_option("--until", until,
+                  "Web archives: keep records fetched before this time (WARC-Date)");
+  app->add_option("--language", languages,
+                  "Keep only articles whose detected language is listed (ISO 639-1 codes, "
+                  "comma-separated or repeated, e.g. en,de)")
+      ->delimiter(',');
+  app->add_option("--max-record-bytes", max_record_bytes,
+                  "Web archives: records larger than this are skipped unread (counted as "
+                  "too-large)")
+      ->capture_default_str();
+  app->add_option("--inflater", inflater,
+                  "Web archives: gzip decompressor, isal (ISA-L, faster) or zlib")
+      ->check(CLI::IsMember({"isal", "zlib"}))
+      ->capture_default_str();
+}
+
+absl::Status WarcFlags::Apply(producers::ReaderOptions* reader) {
+  std::vector<std::string> rules = hosts;
+  if (!host_file.empty()) {
+    auto listed = ingest::HostFilter::ReadRuleFile(host_file);
+    if (!listed.ok()) return listed.status();
+    rules.insert(rules.end(), listed->begin(), listed->end());
+  }
+  if (!rules.empty()) {
+    filter = std::make_unique<ingest::HostFilter>(rules);
+    reader->warc.hosts = filter.get();
+  }
+  for (const auto& [text, target, flag] :
+       {std::tuple{&since, &reader->warc.since_ms, "--since"},
+        std::tuple{&until, &reader->warc.until_ms, "--until"}}) {
+    if (text->empty()) continue;
+    *target = ingest::ParseWarcDate(*text);
+    if (*target < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(flag, " expects a date or time like 2026-01-07 or 2026-01-07T10:00:00Z, "
+                       "got '", *text, "'"));
+    }
+  }
+  reader->languages = languages;
+  reader->max_record_bytes = max_record_bytes;
+  if (auto s = ingest::ParseInflater(inflater, &reader->inflater); !s.ok()) return s;
+  return reader->Validate();
+}
+
+std::string SkippedSummary(const producers::ReadCounters& counters) {
+  uint64_t total = 0;
+  std::vector<std::string> parts;
+  for (const auto& [reason, count] : counters.skipped) {
+    total += count;
+    parts.push_back(absl::StrCat(count, " ", reason));
+  }
+  return absl::StrCat(counters.warc_records, " web archive record(s) read; ", total,
+                      " skipped (not articles): ", absl::StrJoin(parts, ", "));
+}
+
 void RegisterTopicFlags(CLI::App* app, kafka::TopicsOptions* topics) {
   app->add_option("--raw-topic", topics->raw, "Topic of raw articles")->capture_default_str();
   app->add_option("--enriched-topic", topics->enriched, "Topic of enriched articles")
@@ -104,7 +174,8 @@ void RegisterReaderFlags(CLI::App* app, std::string* format, size_t* max_article
                          const std::string& max_article_bytes_help) {
   app->add_option("--format", *format,
                   "Input format: auto (by extension: .jsonl/.ndjson/.json = JSON Lines, "
-                  ".html/.htm = HTML, else seed-style text; stdin is sniffed), text, jsonl, html")
+                  ".html/.htm = HTML, .warc/.warc.gz = web archive, else seed-style text; "
+                  "stdin is sniffed), text, jsonl, html, warc")
       ->capture_default_str();
   app->add_option("--max-article-bytes", *max_article_bytes,
                   absl::StrCat("Reject (never truncate) articles whose body or HTML is larger "

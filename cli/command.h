@@ -12,10 +12,12 @@
 
 #include "absl/status/status.h"
 #include "cli/config.h"
+#include "ingest/host_filter.h"
 #include "kafka/client.h"
 #include "kafka/topics.h"
 #include "observability/log.h"
 #include "processors/pipeline/pipeline.h"
+#include "producers/article_reader.h"
 
 namespace CLI {
 class App;
@@ -67,6 +69,24 @@ struct KafkaFlags {
   // null: stderr) receives librdkafka's log lines.
   absl::Status Resolve(observability::Logger* log = nullptr);
 };
+
+// Flags of web-archive input (produce and batch): hosts, dates, languages, record size.
+struct WarcFlags {
+  std::vector<std::string> hosts;
+  std::string host_file;
+  std::string since, until;
+  std::vector<std::string> languages;
+  size_t max_record_bytes = 16 << 20;
+  std::string inflater = "isal";
+  std::unique_ptr<ingest::HostFilter> filter;  // made by Apply; the reader refers to it
+
+  void Register(CLI::App* app);
+  // Checks the values and puts them into `reader`.
+  absl::Status Apply(producers::ReaderOptions* reader);
+};
+
+// "web archive records skipped (not articles): 20 request, 18 non-200, ..." for the summary.
+std::string SkippedSummary(const producers::ReadCounters& counters);
 
 void RegisterTopicFlags(CLI::App* app, kafka::TopicsOptions* topics);
 // `max_article_bytes_help` says what the limit's default is.

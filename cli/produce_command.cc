@@ -20,6 +20,7 @@ class ProduceCommand : public Command {
   producers::PublishOptions options;
   std::vector<std::string> inputs;
   std::string format = "auto";
+  WarcFlags warc;
   bool no_create_topics = false;
   bool no_dlq = false;
 
@@ -55,6 +56,15 @@ class ProduceCommand : public Command {
     app->add_flag("--no-dlq", no_dlq,
                   "Only report bad input records on stderr, do not send them to the "
                   "dead-letter topic");
+    warc.Register(app);
+    app->add_option("--checkpoint", options.checkpoint_path,
+                    "Keep in FILE, per input, how far every record was acknowledged by the "
+                    "broker, and resume there when run again with the same FILE (a web "
+                    "archive at its next record, any other input when it was read whole). "
+                    "After a SIGKILL at most --checkpoint-every articles are sent twice");
+    app->add_option("--checkpoint-every", options.checkpoint_every,
+                    "Articles between checkpoints (each waits until they are acknowledged)")
+        ->capture_default_str();
     return app;
   }
 
@@ -68,6 +78,13 @@ class ProduceCommand : public Command {
     if (auto s = producers::ParseInputFormat(format, &options.reader.format); !s.ok()) {
       return Fail(s, "produce");
     }
+    {
+      // The article limit is derived later (0 = auto), so validate the rest with a stand-in.
+      const size_t limit = options.reader.max_article_bytes;
+      options.reader.max_article_bytes = limit == 0 ? 1 : limit;
+      if (auto s = warc.Apply(&options.reader); !s.ok()) return Fail(s, "produce");
+      options.reader.max_article_bytes = limit;
+    }
     auto report = producers::PublishArticles(inputs, options, StopFlag(), std::cerr);
     if (!report.ok()) return Fail(report.status(), "produce");
     std::cerr << "newsflow produce: " << report->acknowledged << " of " << report->sent
@@ -80,6 +97,13 @@ class ProduceCommand : public Command {
       }
     }
     std::cerr << "\n";
+    if (!report->read.skipped.empty()) {
+      std::cerr << "newsflow produce: " << SkippedSummary(report->read) << "\n";
+    }
+    if (report->read.truncated_inputs > 0) {
+      std::cerr << "newsflow produce: warning: " << report->read.truncated_inputs
+                << " web archive(s) ended inside a record (reported above)\n";
+    }
     auto ids = [](const std::vector<std::string>& list, uint64_t count) {
       std::vector<std::string> escaped;
       for (const std::string& id : list) escaped.push_back(EscapeForTerminal(id));

@@ -17,6 +17,19 @@ find_package(CLI11 REQUIRED)
 find_package(tomlplusplus REQUIRED)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 
+# Ingestion: gzip (zlib and ISA-L), the Public Suffix List, HTTP (libcurl), XML (libxml2),
+# the poller's state (SQLite).
+find_package(ZLIB REQUIRED)
+find_package(LibXml2 REQUIRED)
+pkg_check_modules(PUGIXML REQUIRED IMPORTED_TARGET pugixml)
+pkg_check_modules(PSL REQUIRED IMPORTED_TARGET libpsl)
+find_path(ISAL_INCLUDE_DIR isa-l/igzip_lib.h REQUIRED)
+find_library(ISAL_LIBRARY NAMES isal REQUIRED)
+add_library(newsflow_isal INTERFACE)
+target_include_directories(newsflow_isal INTERFACE ${ISAL_INCLUDE_DIR})
+target_link_libraries(newsflow_isal INTERFACE ${ISAL_LIBRARY})
+add_library(newsflow::isal ALIAS newsflow_isal)
+
 # CLD2 (libcld2-dev) ships neither CMake nor pkg-config files.
 find_path(CLD2_INCLUDE_DIR cld2/public/compact_lang_det.h REQUIRED)
 find_library(CLD2_LIBRARY NAMES cld2 REQUIRED)

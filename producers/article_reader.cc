@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/clock.h"
+#include "common/string_util.h"
 #include "common/utf8.h"
 #include "processors/normalize/normalize.h"
 #include "proto/utf8_fields.h"
@@ -48,10 +49,17 @@ const std::pair<const char*, InputFormat> kArticleExtensions[] = {
     {".txt", InputFormat::kSeedText},    {".text", InputFormat::kSeedText},
     {".jsonl", InputFormat::kJsonLines}, {".ndjson", InputFormat::kJsonLines},
     {".json", InputFormat::kJsonLines},  {".html", InputFormat::kHtml},
-    {".htm", InputFormat::kHtml},
+    {".htm", InputFormat::kHtml},        {".warc", InputFormat::kWarc},
 };
 
+// Web archives are usually compressed: "x.warc.gz".
+bool IsWarcGz(const fs::path& path) {
+  return absl::AsciiStrToLower(path.extension().string()) == ".gz" &&
+         absl::AsciiStrToLower(path.stem().extension().string()) == ".warc";
+}
+
 std::optional<InputFormat> KnownFormat(const fs::path& path) {
+  if (IsWarcGz(path)) return InputFormat::kWarc;
   const std::string extension = absl::AsciiStrToLower(path.extension().string());
   for (const auto& [known, format] : kArticleExtensions) {
     if (extension == known) return format;
@@ -66,20 +74,6 @@ InputFormat FormatFromExtension(const std::string& path) {
 
 bool IsArticleFile(const fs::path& path) { return KnownFormat(path).has_value(); }
 
-// The charset parameter of a MIME type ("text/html; charset=windows-1252"), unquoted;
-// empty when none.
-std::string CharsetOfContentType(const std::string& content_type) {
-  std::string lower = absl::AsciiStrToLower(content_type);
-  size_t at = lower.find("charset=");
-  if (at == std::string::npos) return "";
-  absl::string_view value = absl::string_view(content_type).substr(at + 8);
-  value = value.substr(0, value.find(';'));
-  value = absl::StripAsciiWhitespace(value);
-  if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'')) {
-    value = value.substr(1, value.size() - 2);
-  }
-  return std::string(value);
-}
 
 bool IsBlank(std::string_view text) {
   return std::all_of(text.begin(), text.end(),
@@ -152,7 +146,8 @@ std::string IdHint(std::string_view excerpt) {
 
 // An id from a relative path: without its extension, with it, or the path as given.
 std::string WithoutExtension(const fs::path& relative) {
-  return (relative.parent_path() / relative.stem()).generic_string();
+  const fs::path stem = IsWarcGz(relative) ? relative.stem().stem() : relative.stem();
+  return (relative.parent_path() / stem).generic_string();
 }
 
 }  // namespace
@@ -166,15 +161,24 @@ absl::Status ParseInputFormat(const std::string& name, InputFormat* format) {
     *format = InputFormat::kJsonLines;
   } else if (name == "html") {
     *format = InputFormat::kHtml;
+  } else if (name == "warc") {
+    *format = InputFormat::kWarc;
   } else {
-    return absl::InvalidArgumentError(
-        absl::StrCat("unknown input format '", name, "' (expected auto, text, jsonl or html)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unknown input format '", name, "' (expected auto, text, jsonl, html or warc)"));
   }
   return absl::OkStatus();
 }
 
 absl::Status ReaderOptions::Validate() const {
   if (max_article_bytes == 0) return absl::InvalidArgumentError("max_article_bytes must be > 0");
+  if (max_record_bytes < 1024) {
+    return absl::InvalidArgumentError("max_record_bytes must be at least 1024");
+  }
+  if (progress_interval_s < 0) return absl::InvalidArgumentError("progress interval must be >= 0");
+  if (warc.since_ms > 0 && warc.until_ms > 0 && warc.until_ms <= warc.since_ms) {
+    return absl::InvalidArgumentError("--until must be after --since");
+  }
   return absl::OkStatus();
 }
 
@@ -357,9 +361,14 @@ void ArticleReader::Walk(const std::string& root, const std::string& directory,
 bool ArticleReader::ReadInputs(const std::vector<std::string>& paths) {
   const std::vector<PlannedInput> planned = Plan(paths);
   for (size_t i = 0; i < planned.size(); ++i) {
-    position_ = ReadPosition{planned[i].path, 0, planned.size() - i - 1};
+    position_ = ReadPosition{planned[i].path, 0, planned.size() - i - 1, {}};
+    if (auto resume = resume_.find(planned[i].path); resume != resume_.end()) {
+      if (resume->second.done) continue;  // read to its end by an earlier run
+      position_.resume = resume->second;
+    }
     if (stop_ != nullptr && stop_->load()) return false;
     if (!ReadFile(planned[i])) return false;
+    if (on_input_end_) on_input_end_(planned[i].path);
   }
   position_ = ReadPosition();
   return true;
@@ -376,6 +385,20 @@ bool ArticleReader::ReadFile(const PlannedInput& input) {
            absl::StrCat("cannot read: ", std::strerror(errno)), "");
     return true;
   }
+  const InputFormat format =
+      options_.format == InputFormat::kAuto ? FormatFromExtension(input.path) : options_.format;
+  if (format == InputFormat::kWarc) {
+    FdSource source(fd, /*owned=*/true);
+    ++counters_.files;
+    if (position_.resume.offset > 0 && !source.Seek(position_.resume.offset)) {
+      Reject(input.path, 0, v1::DeadLetter::MALFORMED_INPUT,
+             absl::StrCat("cannot resume at offset ", position_.resume.offset,
+                          ": the file is not seekable"),
+             "");
+      return true;
+    }
+    return ReadWarc(source, input.path, position_.resume);
+  }
   return ReadSource(
       std::make_unique<FdSource>(fd, /*owned=*/true), input.path,
       options_.format == InputFormat::kAuto ? FormatFromExtension(input.path) : options_.format,
@@ -384,6 +407,10 @@ bool ArticleReader::ReadFile(const PlannedInput& input) {
 
 bool ArticleReader::ReadSource(std::unique_ptr<ByteSource> source, const std::string& name,
                                InputFormat format, const std::string& id) {
+  if (format == InputFormat::kWarc) {
+    ++counters_.files;
+    return ReadWarc(*source, name, {});
+  }
   InputStream in(std::move(source), stop_);
   in.DetectEncoding();  // UTF-16 becomes UTF-8 as it is read
   ++counters_.files;
@@ -512,7 +539,7 @@ bool ArticleReader::ParseJsonLine(std::string& line, const std::string& name,
     if (article.charset().empty()) {
       auto content_type = object.find("content_type");
       if (content_type != object.end() && content_type->is_string()) {
-        article.set_charset(CharsetOfContentType(content_type->get_ref<const std::string&>()));
+        article.set_charset(CharsetParameter(content_type->get_ref<const std::string&>()));
       }
     }
     for (const char* extra : {"dateline", "byline", "description", "category", "event"}) {

@@ -10,12 +10,16 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "ingest/gzip_reader.h"
+#include "ingest/warc_articles.h"
 #include "newsflow/v1/article.pb.h"
+#include "processors/normalize/normalize.h"
 #include "producers/input_stream.h"
 
 namespace newsflow::producers {
@@ -25,9 +29,10 @@ enum class InputFormat {
   kSeedText,  // header line "date YYYY-MM-DD SOURCE / SECTION", title line, body
   kJsonLines, // one JSON object per line
   kHtml,      // one HTML page per file
+  kWarc,      // a web archive (WARC 1.0/1.1, plain or gzip): its HTML responses with status 200
 };
 
-// Parses "auto", "text", "jsonl", "html".
+// Parses "auto", "text", "jsonl", "html", "warc".
 absl::Status ParseInputFormat(const std::string& name, InputFormat* format);
 
 struct ReaderOptions {
@@ -40,14 +45,37 @@ struct ReaderOptions {
   size_t max_article_bytes = 2 * 1024 * 1024;
   // ProducerMetadata.agent. Default "newsflow-produce/<version>".
   std::string agent = "newsflow-produce";
+  // Web archives: which records become articles (`--warc-host`, `--since`, `--until`);
+  // `warc.max_body_bytes` is taken from max_article_bytes. Default: every HTML response.
+  ingest::WarcArticleOptions warc;
+  // Web archives: records whose block is larger are skipped unread (`--max-record-bytes`).
+  // Default 16 MiB.
+  size_t max_record_bytes = 16 << 20;
+  // Web archives: the gzip inflater. Default ISA-L (docs/PERFORMANCE.md).
+  ingest::Inflater inflater = ingest::Inflater::kIsal;
+  // Keep only articles whose detected language (ISO 639-1, as the normalizer detects it) is
+  // one of these; empty = every language. Default empty.
+  std::vector<std::string> languages;
+  // Seconds between progress lines on long inputs (web archives); 0 = none. Default 5.
+  int progress_interval_s = 5;
 
   absl::Status Validate() const;
+};
+
+// Where to resume reading an input (checkpoints): for a web archive, the position of the
+// next record to read (`offset` of its gzip member, `inner` decompressed bytes into it);
+// `done` = the input was read to its end.
+struct ResumePoint {
+  int64_t offset = 0;
+  int64_t inner = 0;
+  bool done = false;
 };
 
 // An input record that could not become a RawArticle.
 struct BadRecord {
   std::string input;  // file path or "-"
   int64_t line = 0;   // 1-based line for JSON Lines; 0 for whole files
+  int64_t offset = -1;  // web archives: the byte offset of the record (its gzip member)
   v1::DeadLetter::Reason reason = v1::DeadLetter::MALFORMED_INPUT;
   std::string message;
   std::string original;  // the offending bytes, or their first part; empty when unreadable
@@ -60,6 +88,11 @@ struct ReadCounters {
   uint64_t articles = 0;
   uint64_t bad_records = 0;
   uint64_t utf8_repairs = 0;  // records with invalid UTF-8 replaced
+  // Web archives: records read, and those that are not articles, by reason (request,
+  // metadata, revisit, warcinfo, non-html, non-200, host, date, too-large, language, ...).
+  uint64_t warc_records = 0;
+  std::map<std::string, uint64_t> skipped;
+  uint64_t truncated_inputs = 0;  // archives that ended inside a record
 };
 
 // Where reading stopped, when it was stopped before the end: what to read again.
@@ -67,6 +100,7 @@ struct ReadPosition {
   std::string input;       // the input being read; empty when every input was read
   int64_t next_line = 0;   // line formats: the first line not yet taken (1-based); else 0
   size_t inputs_left = 0;  // inputs after `input` that were not started
+  ResumePoint resume;      // web archives: where the next record not yet taken starts
 };
 
 class ArticleReader {
@@ -95,7 +129,19 @@ class ArticleReader {
                   InputFormat format, const std::string& id = "");
 
   const ReadCounters& counters() const { return counters_; }
+  // Where reading stands; inside the article callback, `resume` is just past the article.
   const ReadPosition& position() const { return position_; }
+
+  // Checkpoints: inputs to start at a position (a web archive) or to skip (done).
+  void SetResumePoints(std::map<std::string, ResumePoint> points) { resume_ = std::move(points); }
+  // Called when an input has been read to its end (a place to make a checkpoint).
+  void SetInputEndCallback(std::function<void(const std::string& input)> on_end) {
+    on_input_end_ = std::move(on_end);
+  }
+  // Progress lines for long inputs: records/s, MB/s, and an ETA when the size is known.
+  void SetProgressCallback(std::function<void(const std::string& line)> on_progress) {
+    on_progress_ = std::move(on_progress);
+  }
 
  private:
   struct PlannedInput {
@@ -107,6 +153,9 @@ class ArticleReader {
             std::vector<std::pair<uint64_t, uint64_t>>* visited, std::vector<std::string>* files);
   bool ReadFile(const PlannedInput& input);
   bool ReadJsonLines(InputStream& in, const std::string& name);
+  // Web archives (warc_input.cc).
+  bool ReadWarc(ByteSource& source, const std::string& name, ResumePoint start);
+  bool LanguageKept(const v1::RawArticle& article);
   bool ParseJsonLine(std::string& line, const std::string& name, int64_t line_number);
   bool ReadWhole(InputStream& in, const std::string& name, InputFormat format,
                  const std::string& id);
@@ -130,6 +179,10 @@ class ArticleReader {
   ReadCounters counters_;
   ReadPosition position_;
   std::string host_;
+  std::map<std::string, ResumePoint> resume_;
+  std::function<void(const std::string&)> on_input_end_;
+  std::function<void(const std::string&)> on_progress_;
+  std::unique_ptr<normalize::Normalizer> language_detector_;  // only with `languages`
 };
 
 // Kafka key / dedup key of an article: its canonical URL, else its id.

@@ -38,24 +38,6 @@ constexpr uint32_t kReplacement = 0xFFFD;
 
 }  // namespace
 
-FdSource::FdSource(int fd, bool owned) : fd_(fd), owned_(owned) {
-  struct stat info;
-  if (fstat(fd_, &info) == 0 && S_ISREG(info.st_mode)) known_size_ = info.st_size;
-}
-
-FdSource::~FdSource() {
-  if (owned_ && fd_ >= 0) close(fd_);
-}
-
-ptrdiff_t FdSource::Read(char* buffer, size_t size) { return ::read(fd_, buffer, size); }
-
-ptrdiff_t StringSource::Read(char* buffer, size_t size) {
-  const size_t n = std::min(size, bytes_.size() - position_);
-  std::memcpy(buffer, bytes_.data() + position_, n);
-  position_ += n;
-  return static_cast<ptrdiff_t>(n);
-}
-
 InputStream::InputStream(std::unique_ptr<ByteSource> source, const std::atomic<bool>* stop)
     : source_(std::move(source)), stop_(stop) {}
 

@@ -13,45 +13,13 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "common/byte_source.h"
 
 namespace newsflow::producers {
 
-// Where the bytes come from.
-class ByteSource {
- public:
-  virtual ~ByteSource() = default;
-  // Reads up to `size` bytes into `buffer`: the count (0 at the end), or -1 with errno set.
-  // May return early (-1, EINTR) when a signal arrives, so that a stop request is noticed.
-  virtual ptrdiff_t Read(char* buffer, size_t size) = 0;
-  // The total size when known in advance (a regular file), else -1.
-  virtual int64_t KnownSize() const { return -1; }
-};
-
-// A file descriptor (a file, a pipe, stdin). Closes it when `owned`.
-class FdSource : public ByteSource {
- public:
-  FdSource(int fd, bool owned);
-  ~FdSource() override;
-  ptrdiff_t Read(char* buffer, size_t size) override;
-  int64_t KnownSize() const override { return known_size_; }
-
- private:
-  int fd_;
-  bool owned_;
-  int64_t known_size_ = -1;
-};
-
-// Bytes held in memory (tests, and inputs already in memory).
-class StringSource : public ByteSource {
- public:
-  explicit StringSource(std::string bytes) : bytes_(std::move(bytes)) {}
-  ptrdiff_t Read(char* buffer, size_t size) override;
-  int64_t KnownSize() const override { return static_cast<int64_t>(bytes_.size()); }
-
- private:
-  std::string bytes_;
-  size_t position_ = 0;
-};
+using ::newsflow::ByteSource;
+using ::newsflow::FdSource;
+using ::newsflow::StringSource;
 
 // One line or one whole input as read.
 struct Chunk {

@@ -4,6 +4,18 @@
 #include <cmath>
 #include <optional>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include <nlohmann/json.hpp>
+
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
@@ -40,6 +52,57 @@ int64_t RecordLimit(const PublishOptions& options, const kafka::Producer& produc
 
 }  // namespace
 
+namespace {
+
+// The checkpoint file: {"version": 1, "inputs": {"<path>": {"offset", "inner", "done"}}}.
+absl::StatusOr<std::map<std::string, ResumePoint>> LoadCheckpoint(const std::string& path) {
+  std::map<std::string, ResumePoint> points;
+  std::ifstream in(path);
+  if (!in) return points;  // no file yet: a first run
+  const nlohmann::json json = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (!json.is_object() || json.value("version", 0) != 1 || !json.contains("inputs") ||
+      !json["inputs"].is_object()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("checkpoint file ", path, " is not a newsflow checkpoint (version 1)"));
+  }
+  for (const auto& [input, point] : json["inputs"].items()) {
+    if (!point.is_object()) continue;
+    points[input] = ResumePoint{point.value("offset", int64_t{0}), point.value("inner", int64_t{0}),
+                                point.value("done", false)};
+  }
+  return points;
+}
+
+// Written whole or not at all: a temporary file, fsync'd, renamed over the old one.
+absl::Status SaveCheckpoint(const std::string& path,
+                            const std::map<std::string, ResumePoint>& points) {
+  nlohmann::json inputs = nlohmann::json::object();
+  for (const auto& [input, point] : points) {
+    inputs[input] = {{"offset", point.offset}, {"inner", point.inner}, {"done", point.done}};
+  }
+  const std::string text = nlohmann::json{{"version", 1}, {"inputs", inputs}}.dump(2) + "\n";
+  const std::string temporary = path + ".tmp";
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return absl::UnavailableError(absl::StrCat("cannot write ", temporary, ": ", std::strerror(errno)));
+  }
+  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+                       ::fsync(fd) == 0;
+  ::close(fd);
+  if (!written || std::rename(temporary.c_str(), path.c_str()) != 0) {
+    return absl::UnavailableError(absl::StrCat("cannot write ", path, ": ", std::strerror(errno)));
+  }
+  const std::string directory = std::filesystem::path(path).parent_path().string();
+  const int dir = ::open(directory.empty() ? "." : directory.c_str(), O_RDONLY | O_DIRECTORY);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status PublishOptions::Validate() const {
   if (auto s = producer.Validate(); !s.ok()) return s;
   if (auto s = topics.Validate(); !s.ok()) return s;
@@ -48,6 +111,7 @@ absl::Status PublishOptions::Validate() const {
   }
   if (progress_interval_s < 0) return absl::InvalidArgumentError("progress interval must be >= 0");
   if (final_flush_timeout_ms < 0) return absl::InvalidArgumentError("flush timeout must be >= 0");
+  if (checkpoint_every < 1) return absl::InvalidArgumentError("checkpoint_every must be >= 1");
   if (!std::isfinite(rate_per_s) || rate_per_s < 0) {
     return absl::InvalidArgumentError("rate must be >= 0 articles per second (0 = unlimited)");
   }
@@ -141,6 +205,7 @@ absl::StatusOr<PublishReport> PublishArticles(const std::vector<std::string>& pa
     RecordOrigin origin;
     origin.input = bad.input;
     origin.line = bad.line;
+    origin.offset = bad.offset;
     v1::DeadLetter letter =
         MakeDeadLetter(OriginalBytes{bad.original, bad.original_size, bad.original_sha256},
                        "produce", bad.reason, bad.message, origin);
@@ -154,6 +219,34 @@ absl::StatusOr<PublishReport> PublishArticles(const std::vector<std::string>& pa
     }
     send(options.topics.dlq, key, letter.SerializeAsString(), ((++sequence) << 1) | kDeadLetterTag,
          "");
+  };
+
+  // Checkpoints: where every record before was acknowledged.
+  std::map<std::string, ResumePoint> checkpoint;
+  if (!options.checkpoint_path.empty()) {
+    auto loaded = LoadCheckpoint(options.checkpoint_path);
+    if (!loaded.ok()) return loaded.status();
+    checkpoint = std::move(*loaded);
+  }
+  const ArticleReader* reading = nullptr;  // set once the reader exists
+  int since_checkpoint = 0;
+  bool checkpoint_stuck = false;
+  auto write_checkpoint = [&](const std::string& input, ResumePoint point) {
+    if (options.checkpoint_path.empty() || checkpoint_stuck) return;
+    // Only what the broker acknowledged may be behind the checkpoint.
+    absl::Status flushed = (*producer)->Flush(options.producer.delivery_timeout_ms + 10000);
+    if (!flushed.ok() || report.refused + report.ambiguous > 0) {
+      checkpoint_stuck = true;  // a re-run must send the unacknowledged records again
+      log << "produce: the checkpoint stays where it was: some records were not acknowledged\n";
+      return;
+    }
+    checkpoint[input] = point;
+    if (absl::Status saved = SaveCheckpoint(options.checkpoint_path, checkpoint); !saved.ok()) {
+      log << "produce: warning: " << saved.message() << "\n";
+      return;
+    }
+    ++report.checkpoints_written;
+    since_checkpoint = 0;
   };
 
   std::optional<SendPacer> pacer;
@@ -183,9 +276,19 @@ absl::StatusOr<PublishReport> PublishArticles(const std::vector<std::string>& pa
         ++report.sent;
         send(options.topics.raw, key, value, (++sequence) << 1, article.id());
         progress(false);
+        if (++since_checkpoint >= options.checkpoint_every && reading != nullptr &&
+            article.producer().format() == "warc") {
+          write_checkpoint(reading->position().input, reading->position().resume);
+        }
         return true;
       },
       dead_letter, &stop);
+  reading = &reader;
+  if (!checkpoint.empty()) reader.SetResumePoints(checkpoint);
+  reader.SetInputEndCallback(
+      [&](const std::string& input) { write_checkpoint(input, ResumePoint{0, 0, true}); });
+  reader.SetProgressCallback(
+      [&](const std::string& line) { log << "produce: " << EscapeForTerminal(line) << "\n"; });
 
   report.interrupted = !reader.ReadInputs(paths);
   report.resume = reader.position();

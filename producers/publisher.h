@@ -42,6 +42,14 @@ struct PublishOptions {
   // How long to wait at the end for outstanding acknowledgements. Default: the delivery
   // timeout plus 10 s, after which librdkafka has reported every record.
   int final_flush_timeout_ms = 0;
+  // Checkpoint file (`--checkpoint`): per input, how far every record was acknowledged by the
+  // broker (a web archive: the position of the next record; any input: read to its end). A
+  // run with the same file resumes there. Empty = none. Default empty.
+  std::string checkpoint_path;
+  // Articles between checkpoints: they are flushed (every one acknowledged) before the
+  // checkpoint moves past them, so a run killed with SIGKILL sends at most this many again
+  // when restarted. Default 1000.
+  int checkpoint_every = 1000;
 
   absl::Status Validate() const;
 };
@@ -66,6 +74,7 @@ struct PublishReport {
   // Reading was stopped (SIGINT/SIGTERM) before every input was read; `resume` says where.
   bool interrupted = false;
   ReadPosition resume;
+  uint64_t checkpoints_written = 0;
 
   bool AllAcknowledged() const {
     return refused == 0 && ambiguous == 0 && dead_letter_failed == 0 && acknowledged == sent;

@@ -16,7 +16,7 @@ namespace newsflow {
 struct RecordOrigin {
   std::string topic;  // Kafka topic; empty for files
   int32_t partition = -1;
-  int64_t offset = -1;
+  int64_t offset = -1;  // Kafka offset; for a file, the byte offset of a web archive record
   std::string input;  // file path or "-"; empty for Kafka
   int64_t line = 0;   // 1-based line for JSON Lines
 };

@@ -10,12 +10,12 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "processors/normalize/normalize.h"
-#include "processors/normalize/string_util.h"
+#include "common/string_util.h"
 
 namespace newsflow::normalize {
 namespace {
 
-using internal::AsciiLower;
+using ::newsflow::AsciiLower;
 
 // Cursor over the date text.
 class Scanner {
@@ -377,7 +377,7 @@ bool ToTime(const Parsed& p, absl::Time* t) {
 }  // namespace
 
 bool ParsePublishedAt(const std::string& text, std::string* rfc3339_utc, int64_t* unix_ms) {
-  std::string_view s = internal::StripWhitespace(text);
+  std::string_view s = StripWhitespace(text);
   if (s.empty() || s.size() > 64) return false;
   absl::Time t;
   bool ok = false;

@@ -12,7 +12,7 @@
 #include "absl/strings/ascii.h"
 #include "processors/normalize/charset.h"
 #include "processors/normalize/text.h"
-#include "processors/normalize/string_util.h"
+#include "common/string_util.h"
 
 namespace newsflow::normalize::internal {
 namespace {

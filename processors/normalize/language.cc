@@ -1,5 +1,5 @@
 #include "processors/normalize/language.h"
-#include "processors/normalize/string_util.h"
+#include "common/string_util.h"
 
 #include <cstdio>  // compact_lang_det.h uses FILE without including it
 #include <algorithm>

@@ -8,9 +8,10 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "common/utf8.h"
+#include "processors/normalize/charset.h"
 #include "processors/normalize/html_extract.h"
 #include "processors/normalize/language.h"
-#include "processors/normalize/string_util.h"
+#include "common/string_util.h"
 #include "processors/normalize/structure.h"
 #include "processors/normalize/text.h"
 
@@ -78,6 +79,13 @@ absl::Status NormalizeOptions::Validate() const {
         language_sample_bytes));
   }
   return absl::OkStatus();
+}
+
+std::string DecodeToUtf8(std::string_view bytes, std::string_view declared,
+                         std::string* charset_used) {
+  internal::DecodedText decoded = internal::DecodeToUtf8(bytes, declared);
+  if (charset_used != nullptr) *charset_used = std::move(decoded.charset);
+  return std::move(decoded.text);
 }
 
 std::string NormalizedArticle::Body() const { return absl::StrJoin(paragraphs, "\n\n"); }
@@ -189,8 +197,8 @@ absl::StatusOr<NormalizedArticle> Normalizer::Normalize(const v1::RawArticle& ra
   // Address: the source's, else the page's own <link rel=canonical> when it is absolute.
   if (!raw.url().empty()) {
     article.canonical_url = CanonicalizeUrl(raw.url());
-  } else if (internal::StartsWith(internal::AsciiLower(page_canonical.substr(0, 8)), "https://") ||
-             internal::StartsWith(internal::AsciiLower(page_canonical.substr(0, 7)), "http://")) {
+  } else if (StartsWith(AsciiLower(page_canonical.substr(0, 8)), "https://") ||
+             StartsWith(AsciiLower(page_canonical.substr(0, 7)), "http://")) {
     article.canonical_url = CanonicalizeUrl(page_canonical);
   }
   article.key = article.canonical_url.empty() ? article.id : article.canonical_url;

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -102,6 +103,13 @@ class Normalizer {
 // by name), AMP variants (/amp/ segment, trailing /amp, amp=1, outputType=amp, amp. host,
 // AMP caches) mapped to the plain page, dot segments and %-escapes normalized, empty path
 // -> "/". Returns the input trimmed when it does not parse as an absolute http(s) URL.
+// Bytes in some character set as UTF-8: the byte-order mark first, then `declared` (a
+// transport's label or a document's own declaration), with windows-1252 for "UTF-8" that is
+// mostly invalid (a mislabelled legacy document). `charset_used` (may be null) receives what
+// was used, e.g. "windows-1252". The HTML normalizer decodes pages the same way.
+std::string DecodeToUtf8(std::string_view bytes, std::string_view declared,
+                         std::string* charset_used = nullptr);
+
 std::string CanonicalizeUrl(const std::string& url);
 
 // Parses the publication-time formats real feeds use into RFC 3339 UTC; false when unknown.

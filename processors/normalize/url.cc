@@ -8,17 +8,17 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_join.h"
 #include "processors/normalize/normalize.h"
-#include "processors/normalize/string_util.h"
+#include "common/string_util.h"
 
 namespace newsflow::normalize {
 namespace {
 
-using internal::AsciiLower;
-using internal::EndsWith;
-using internal::EqualsIgnoreCase;
-using internal::SplitView;
-using internal::StartsWith;
-using internal::StripWhitespace;
+using ::newsflow::AsciiLower;
+using ::newsflow::EndsWith;
+using ::newsflow::EqualsIgnoreCase;
+using ::newsflow::SplitView;
+using ::newsflow::StartsWith;
+using ::newsflow::StripWhitespace;
 
 // Query parameters that only say where a click came from.
 constexpr std::string_view kTrackingParams[] = {
@@ -258,7 +258,7 @@ std::string Canonicalize(std::string_view url, int depth) {
 }  // namespace
 
 std::string CanonicalizeUrl(const std::string& url) {
-  std::string_view trimmed = internal::StripWhitespace(url);
+  std::string_view trimmed = StripWhitespace(url);
   if (trimmed.empty()) return std::string();
   return Canonicalize(trimmed, 0);
 }

@@ -133,8 +133,15 @@ PreparedOutcome Pipeline::Prepare(const v1::RawArticle& raw, const RecordOrigin&
   // Extracted HTML has no such "all": pages always differ in their markup.
   if (!raw.body().empty()) prepared.set_exact_text(normalize::MatchingForm(raw.body()));
   const int64_t now_ms = options_.now_ms ? options_.now_ms() : NowUnixMillis();
-  prepared.set_event_time_ms(EventTimeMs(normalized->published_at_unix_ms, raw.ingested_at_ms(),
-                                         now_ms, &outcome.event_time_clamped));
+  // Without a publication time, the fetch time (a web archive's WARC-Date) is closer to it
+  // than the ingest time: an archive imported today holds last year's news.
+  int64_t published_ms = normalized->published_at_unix_ms;
+  if (published_ms <= 0 && !raw.fetched_at().empty()) {
+    std::string ignored;
+    if (!normalize::ParsePublishedAt(raw.fetched_at(), &ignored, &published_ms)) published_ms = 0;
+  }
+  prepared.set_event_time_ms(
+      EventTimeMs(published_ms, raw.ingested_at_ms(), now_ms, &outcome.event_time_clamped));
 
   tag::TagInput tag_input;
   tag_input.title = normalized->title;

@@ -1,13 +1,13 @@
 // Small ASCII string helpers on std::string_view (Debian's Abseil has its own string_view
 // type, so its StartsWith/StrContains/... do not take std::string_view).
-#ifndef NEWSFLOW_PROCESSORS_NORMALIZE_STRING_UTIL_H_
-#define NEWSFLOW_PROCESSORS_NORMALIZE_STRING_UTIL_H_
+#ifndef NEWSFLOW_COMMON_STRING_UTIL_H_
+#define NEWSFLOW_COMMON_STRING_UTIL_H_
 
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace newsflow::normalize::internal {
+namespace newsflow {
 
 inline char AsciiLowerChar(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
@@ -48,6 +48,16 @@ inline std::string_view StripWhitespace(std::string_view s) {
   return s.substr(b, e - b);
 }
 
+inline std::string_view StripTrailingWhitespace(std::string_view s) {
+  size_t e = s.size();
+  while (e > 0 && IsAsciiWhitespace(s[e - 1])) --e;
+  return s.substr(0, e);
+}
+
+inline bool ContainsIgnoreCase(std::string_view s, std::string_view needle) {
+  return Contains(AsciiLower(s), AsciiLower(needle));
+}
+
 // Pieces of `s` between occurrences of `sep` (empty pieces included).
 inline std::vector<std::string_view> SplitView(std::string_view s, char sep) {
   std::vector<std::string_view> pieces;
@@ -63,6 +73,27 @@ inline std::vector<std::string_view> SplitView(std::string_view s, char sep) {
   }
 }
 
-}  // namespace newsflow::normalize::internal
+// The charset parameter of a MIME type ("text/html; charset=windows-1252", also with spaces
+// around "=" or quotes), as written; empty when none.
+inline std::string CharsetParameter(std::string_view content_type) {
+  const std::string lower = AsciiLower(content_type);
+  size_t at = lower.find("charset");
+  while (at != std::string::npos) {
+    size_t i = at + 7;
+    while (i < lower.size() && (lower[i] == ' ' || lower[i] == '\t')) ++i;
+    if (i < lower.size() && lower[i] == '=') {
+      std::string_view value = StripWhitespace(content_type.substr(i + 1));
+      value = StripWhitespace(value.substr(0, value.find(';')));
+      if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'')) {
+        value = value.substr(1, value.size() - 2);
+      }
+      return std::string(value);
+    }
+    at = lower.find("charset", at + 7);
+  }
+  return "";
+}
 
-#endif  // NEWSFLOW_PROCESSORS_NORMALIZE_STRING_UTIL_H_
+}  // namespace newsflow
+
+#endif  // NEWSFLOW_COMMON_STRING_UTIL_H_
