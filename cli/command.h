@@ -53,6 +53,7 @@ class Command {
 };
 
 std::unique_ptr<Command> MakeProduceCommand();
+std::unique_ptr<Command> MakePollCommand();
 std::unique_ptr<Command> MakeProcessCommand();
 std::unique_ptr<Command> MakeBatchCommand();
 std::unique_ptr<Command> MakeConsumeCommand();

@@ -44,6 +44,7 @@ int Main(int argc, char** argv) {
       "Local broker: deploy/kafka.sh start. Demo: scripts/demo.sh.");
   std::vector<std::unique_ptr<Command>> commands;
   commands.push_back(MakeProduceCommand());
+  commands.push_back(MakePollCommand());
   commands.push_back(MakeProcessCommand());
   commands.push_back(MakeBatchCommand());
   commands.push_back(MakeConsumeCommand());

@@ -212,7 +212,9 @@ void ParseSitemap(const XmlNode& root, FeedDocument* feed) {
     for (const XmlNode& sitemap : root.children) {
       if (sitemap.name != "sitemap") continue;
       const std::string loc = FirstText(sitemap, {"loc"});
-      if (!loc.empty()) feed->sitemaps.push_back(loc);
+      if (loc.empty()) continue;
+      feed->sitemaps.push_back(loc);
+      feed->sitemap_lastmods.push_back(FirstText(sitemap, {"lastmod"}));
     }
     return;
   }

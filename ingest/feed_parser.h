@@ -58,6 +58,7 @@ struct FeedDocument {
   std::vector<FeedItem> items;
   std::vector<SitemapUrl> urls;       // kSitemap
   std::vector<std::string> sitemaps;  // kSitemapIndex: the sitemaps it lists
+  std::vector<std::string> sitemap_lastmods;  // and their <lastmod>, as written ("" if none)
   bool recovered = false;  // the document was broken; what could be read was kept
   std::string charset;     // what it was decoded from
   std::string problem;     // why, when recovered or kUnknown

@@ -330,15 +330,6 @@ TEST(HttpResponse, DechunksAndDecodesTheBody) {
                                  1 << 20, &message, &problem));
 }
 
-WarcHeader HeaderOf(const std::string& record) {
-  StringSource source(record);
-  WarcReader reader(&source, {});
-  WarcHeader header;
-  std::string block;
-  reader.Next(&header, &block);
-  return header;
-}
-
 WarcArticle Classify(const std::string& record, const WarcArticleOptions& options = {}) {
   StringSource source(record);
   WarcReader reader(&source, {});

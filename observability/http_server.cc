@@ -19,7 +19,6 @@
 namespace newsflow::observability {
 namespace {
 
-constexpr char kPlainText[] = "text/plain; charset=utf-8";
 constexpr char kPrometheusText[] = "text/plain; version=0.0.4; charset=utf-8";
 
 std::string HostPort(const std::string& host, int port) {

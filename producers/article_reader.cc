@@ -363,8 +363,15 @@ bool ArticleReader::ReadInputs(const std::vector<std::string>& paths) {
   for (size_t i = 0; i < planned.size(); ++i) {
     position_ = ReadPosition{planned[i].path, 0, planned.size() - i - 1, {}};
     if (auto resume = resume_.find(planned[i].path); resume != resume_.end()) {
-      if (resume->second.done) continue;  // read to its end by an earlier run
-      position_.resume = resume->second;
+      const ResumePoint& point = resume->second;
+      if (on_progress_) {
+        on_progress_(point.done ? absl::StrCat(planned[i].path,
+                                               ": read whole by an earlier run (checkpoint); skipped")
+                                : absl::StrCat(planned[i].path, ": resuming at byte ", point.offset,
+                                               " (checkpoint)"));
+      }
+      if (point.done) continue;  // read to its end by an earlier run
+      position_.resume = point;
     }
     if (stop_ != nullptr && stop_->load()) return false;
     if (!ReadFile(planned[i])) return false;
@@ -499,7 +506,8 @@ bool ArticleReader::ParseJsonLine(std::string& line, const std::string& name,
     // Parse again for the message: where and why (nlohmann only says so by exception).
     std::string what = "syntax error";
     try {
-      (void)nlohmann::json::parse(line);
+      const nlohmann::json unused = nlohmann::json::parse(line);
+      (void)unused;
     } catch (const nlohmann::json::parse_error& e) {
       what = e.what();
     }
@@ -512,50 +520,53 @@ bool ArticleReader::ParseJsonLine(std::string& line, const std::string& name,
            absl::StrCat("expected a JSON object, got ", object.type_name()), line);
     return true;
   }
-    v1::RawArticle article;
-    std::string error, html;
-    std::string* fields[] = {article.mutable_id(),       article.mutable_url(),
-                             article.mutable_source(),   article.mutable_section(),
-                             article.mutable_title(),    article.mutable_body(),
-                             &html,                      article.mutable_charset(),
-                             article.mutable_published_at(), article.mutable_language()};
-    const bool ok =
-        ReadField(object, {"id"}, true, fields[0], &error) &&
-        ReadField(object, {"url"}, false, fields[1], &error) &&
-        ReadField(object, {"source", "source_domain"}, false, fields[2], &error) &&
-        ReadField(object, {"section"}, false, fields[3], &error) &&
-        ReadField(object, {"title"}, false, fields[4], &error) &&
-        ReadField(object, {"body", "text"}, false, fields[5], &error) &&
-        ReadField(object, {"html"}, false, fields[6], &error) &&
-        ReadField(object, {"charset"}, false, fields[7], &error) &&
-        ReadField(object, {"published_at", "date_publish"}, true, fields[8], &error) &&
-        ReadField(object, {"language"}, false, fields[9], &error);
-    if (!ok) {
-      Reject(name, line_number, v1::DeadLetter::MALFORMED_INPUT, error, line);
-      return true;
+  v1::RawArticle article;
+  std::string error, html;
+  std::string* fields[] = {article.mutable_id(),       article.mutable_url(),
+                           article.mutable_source(),   article.mutable_section(),
+                           article.mutable_title(),    article.mutable_body(),
+                           &html,                      article.mutable_charset(),
+                           article.mutable_published_at(), article.mutable_language()};
+  const bool ok =
+      ReadField(object, {"id"}, true, fields[0], &error) &&
+      ReadField(object, {"url"}, false, fields[1], &error) &&
+      ReadField(object, {"source", "source_domain"}, false, fields[2], &error) &&
+      ReadField(object, {"section"}, false, fields[3], &error) &&
+      ReadField(object, {"title"}, false, fields[4], &error) &&
+      ReadField(object, {"body", "text"}, false, fields[5], &error) &&
+      ReadField(object, {"html"}, false, fields[6], &error) &&
+      ReadField(object, {"charset"}, false, fields[7], &error) &&
+      ReadField(object, {"published_at", "date_publish"}, true, fields[8], &error) &&
+      ReadField(object, {"language"}, false, fields[9], &error);
+  if (!ok) {
+    Reject(name, line_number, v1::DeadLetter::MALFORMED_INPUT, error, line);
+    return true;
+  }
+  article.set_html(std::move(html));
+  // "HTTP-style" transport label: {"content_type": "text/html; charset=windows-1252"}.
+  if (article.charset().empty()) {
+    auto content_type = object.find("content_type");
+    if (content_type != object.end() && content_type->is_string()) {
+      article.set_charset(CharsetParameter(content_type->get_ref<const std::string&>()));
     }
-    article.set_html(std::move(html));
-    // "HTTP-style" transport label: {"content_type": "text/html; charset=windows-1252"}.
-    if (article.charset().empty()) {
-      auto content_type = object.find("content_type");
-      if (content_type != object.end() && content_type->is_string()) {
-        article.set_charset(CharsetParameter(content_type->get_ref<const std::string&>()));
-      }
+  }
+  if (auto fetched = object.find("fetched_at"); fetched != object.end() && fetched->is_string()) {
+    article.set_fetched_at(fetched->get<std::string>());
+  }
+  for (const char* extra : {"dateline", "byline", "description", "category", "event"}) {
+    auto it = object.find(extra);
+    if (it != object.end() && it->is_string()) {
+      (*article.mutable_attributes())[extra] = it->get<std::string>();
     }
-    for (const char* extra : {"dateline", "byline", "description", "category", "event"}) {
-      auto it = object.find(extra);
-      if (it != object.end() && it->is_string()) {
-        (*article.mutable_attributes())[extra] = it->get<std::string>();
-      }
-    }
-    if (IsBlank(article.body()) && article.html().empty()) {
-      Reject(name, line_number, v1::DeadLetter::MISSING_FIELD,
-             "missing body: an article needs \"body\" (or \"text\") or \"html\"", line);
-      return true;
-    }
-    if (article.id().empty()) {
-      article.set_id(HexId(article.url().empty() ? line : normalize::CanonicalizeUrl(article.url())));
-    }
+  }
+  if (IsBlank(article.body()) && article.html().empty()) {
+    Reject(name, line_number, v1::DeadLetter::MISSING_FIELD,
+           "missing body: an article needs \"body\" (or \"text\") or \"html\"", line);
+    return true;
+  }
+  if (article.id().empty()) {
+    article.set_id(HexId(article.url().empty() ? line : normalize::CanonicalizeUrl(article.url())));
+  }
   if (Binary(article.body(), name, line_number, line)) return true;
   if (TooLarge(article, name, line_number, line)) return true;
   return Emit(std::move(article), name, line_number, "jsonl", repairs);

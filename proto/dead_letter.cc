@@ -41,7 +41,9 @@ v1::DeadLetter MakeDeadLetter(const OriginalBytes& original, const std::string& 
 v1::DeadLetter MakeDeadLetter(const std::string& original, const std::string& stage,
                               v1::DeadLetter::Reason reason, const std::string& message,
                               const RecordOrigin& origin) {
-  return MakeDeadLetter(OriginalBytes{original}, stage, reason, message, origin);
+  OriginalBytes bytes;
+  bytes.bytes = original;
+  return MakeDeadLetter(bytes, stage, reason, message, origin);
 }
 
 bool FitDeadLetter(v1::DeadLetter* letter, size_t max_value_bytes) {

@@ -40,7 +40,9 @@ TEST(DeadLetter, WholeOriginalIsNotMarkedTruncated) {
 }
 
 TEST(DeadLetter, AnExcerptWithoutTheWholeHasNoHashUnlessGiven) {
-  OriginalBytes excerpt{"first bytes", 1000000};
+  OriginalBytes excerpt;
+  excerpt.bytes = "first bytes";
+  excerpt.size = 1000000;
   v1::DeadLetter letter =
       MakeDeadLetter(excerpt, "read", v1::DeadLetter::TOO_LARGE, "line too long", {});
   EXPECT_TRUE(letter.original_truncated());

@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libutf8proc-dev libgumbo-dev libcld2-dev libxxhash-dev libfasttext-dev
   libcpp-httplib-dev libtomlplusplus-dev libssl-dev
+  zlib1g-dev libisal-dev libxml2-dev libpugixml-dev libpsl-dev libcurl4-openssl-dev libsqlite3-dev
   python3
 )
 command -v java >/dev/null 2>&1 || packages+=(openjdk-17-jre-headless)

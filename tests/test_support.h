@@ -77,6 +77,10 @@ std::vector<kafka::ConsumedMessage> ReadTopic(const std::string& brokers, const 
 
 std::string ReadFile(const std::string& path);
 
+// A TCP port on 127.0.0.1 that was free a moment ago (the kernel's pick), for a server a
+// test starts.
+int FreePort();
+
 // The test broker's process id and state directory (deploy/kafka.sh status), for tests that
 // stop and continue it; pid -1 when not found.
 struct BrokerProcess {
