@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang + ASan + UBSan in their own build directory and
 # runs each for SECONDS (default 600). Usage: fuzz/run.sh [SECONDS] [TARGET...]
-# Targets: fuzz_html fuzz_text fuzz_fields fuzz_reader fuzz_http_request fuzz_warc (default:
+# Targets: fuzz_html fuzz_text fuzz_fields fuzz_reader fuzz_http_request fuzz_warc fuzz_feed (default:
 # all, one after the other).
 # Seeds come from fuzz/corpus/<name>/ (read-only); inputs libFuzzer finds go to
 # $BUILD_DIR/corpus/<name>/; crashes and leaks to $BUILD_DIR/artifacts/. Exit status is
@@ -10,7 +10,7 @@ set -euo pipefail
 seconds="${1:-600}"
 shift || true
 targets=("$@")
-[[ ${#targets[@]} -eq 0 ]] && targets=(fuzz_html fuzz_text fuzz_fields fuzz_reader fuzz_http_request fuzz_warc)
+[[ ${#targets[@]} -eq 0 ]] && targets=(fuzz_html fuzz_text fuzz_fields fuzz_reader fuzz_http_request fuzz_warc fuzz_feed)
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${BUILD_DIR:-$repo/build-fuzz}"
 command -v clang++ >/dev/null || { echo "needs clang: apt-get install -y clang" >&2; exit 1; }
@@ -31,7 +31,7 @@ for target in "${targets[@]}"; do
   name="${target#fuzz_}"
   mkdir -p "$build/corpus/$name" "$build/artifacts"
   max_len=4096
-  [[ $name == html || $name == reader || $name == warc ]] && max_len=65536
+  [[ $name == html || $name == reader || $name == warc || $name == feed ]] && max_len=65536
   echo "== $target for ${seconds}s"
   if ! "$build/fuzz/$target" "$build/corpus/$name" "$repo/fuzz/corpus/$name" \
       -max_total_time="$seconds" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \

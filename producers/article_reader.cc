@@ -508,7 +508,8 @@ bool ArticleReader::ParseJsonLine(std::string& line, const std::string& name,
     try {
       const nlohmann::json unused = nlohmann::json::parse(line);
       (void)unused;
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
+      // parse_error, or out_of_range for a number too large for a double ("1E701").
       what = e.what();
     }
     Reject(name, line_number, v1::DeadLetter::MALFORMED_INPUT,

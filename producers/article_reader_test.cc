@@ -176,6 +176,16 @@ TEST(JsonLines, ReportsBadLineWithLineNumberAndGoesOn) {
   EXPECT_EQ(c.bad[0].original, "not json at all");
 }
 
+// Found by fuzz_reader: a number beyond a double made the reader throw and abort.
+TEST(JsonLines, ANumberTooLargeForADoubleIsMalformedInputNotACrash) {
+  Collected c = Read("{\"id\": 20260E701, \"body\": \"x\"}\n{\"id\": \"b\", \"body\": \"two\"}\n",
+                     InputFormat::kJsonLines);
+  ASSERT_EQ(c.articles.size(), 1u);
+  ASSERT_EQ(c.bad.size(), 1u);
+  EXPECT_EQ(c.bad[0].reason, v1::DeadLetter::MALFORMED_INPUT);
+  EXPECT_THAT(c.bad[0].message, HasSubstr("not valid JSON"));
+}
+
 TEST(JsonLines, RejectsMissingBody) {
   Collected c = Read("{\"id\": \"a\", \"title\": \"only a title\"}\n", InputFormat::kJsonLines);
   ASSERT_EQ(c.bad.size(), 1u);

@@ -3,12 +3,14 @@
 #include <gumbo.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
-#include <unordered_map>
+#include <vector>
 #include <utility>
 
 #include <nlohmann/json.hpp>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "processors/normalize/charset.h"
 #include "processors/normalize/text.h"
@@ -202,6 +204,7 @@ bool InList(const std::string_view (&list)[N], std::string_view token) {
   return std::binary_search(std::begin(list), std::end(list), token);
 }
 
+
 enum Flags : uint16_t {
   kNegative = 1,     // class/id names boilerplate
   kPositive = 2,     // class/id names content
@@ -214,6 +217,31 @@ enum Flags : uint16_t {
   kCaptionHint = 256,  // class/id names a picture's caption or credit
   kDiscussion = 512,   // class/id names reader comments or a forum
 };
+
+// What one class / id token says, looked up once per token (class and id values are read for
+// every element of every page: a hash lookup instead of three binary searches and a dozen
+// comparisons). kModifierToken marks "has", "no", ... which qualify the next token.
+constexpr uint32_t kModifierToken = 1u << 16;
+const absl::flat_hash_map<std::string_view, uint32_t>& TokenFlags() {
+  static const auto* table = [] {
+    auto* t = new absl::flat_hash_map<std::string_view, uint32_t>();
+    for (std::string_view token : kNegativeTokens) (*t)[token] |= kNegative;
+    for (std::string_view token : kPositiveTokens) (*t)[token] |= kPositive;
+    for (std::string_view token : kLeadTokens) (*t)[token] |= kLeadHint;
+    for (std::string_view token : {"byline", "author", "authors"}) (*t)[token] |= kBylineHint;
+    for (std::string_view token : {"caption", "credit", "credits", "legend", "bildunterschrift",
+                                   "imagecaption", "imagedescription", "photocaption",
+                                   "photocredit"}) {
+      (*t)[token] |= kCaptionHint;
+    }
+    for (std::string_view token : {"has", "no", "with", "without", "show", "hide", "is", "enable",
+                                   "enabled", "disable", "allow", "before", "after"}) {
+      (*t)[token] |= kModifierToken;
+    }
+    return t;
+  }();
+  return *table;
+}
 
 // Splits class / id values into lower-case tokens at non-alphanumerics and camelCase
 // humps ("relatedArticles" -> "related", "articles") and sets flags.
@@ -231,19 +259,12 @@ uint16_t ClassifyNames(std::string_view names) {
       const bool discussion =
           (StartsWith(t, "comment") && !StartsWith(t, "commentar") && !StartsWith(t, "commentat")) ||
           StartsWith(t, "kommentar") || t == "forum" || t == "community";
-      if ((InList(kNegativeTokens, t) || discussion) && !modifier) flags |= kNegative;
+      const auto found = TokenFlags().find(t);
+      const uint32_t known = found == TokenFlags().end() ? 0 : found->second;
+      if (((known & kNegative) || discussion) && !modifier) flags |= kNegative;
       if (discussion && !modifier) flags |= kDiscussion;
-      if (InList(kPositiveTokens, t)) flags |= kPositive;
-      if (InList(kLeadTokens, t)) flags |= kLeadHint;
-      if (t == "byline" || t == "author" || t == "authors") flags |= kBylineHint;
-      if (t == "caption" || t == "credit" || t == "credits" || t == "legend" ||
-          t == "bildunterschrift" || t == "imagecaption" || t == "imagedescription" ||
-          t == "photocaption" || t == "photocredit") {
-        flags |= kCaptionHint;
-      }
-      modifier = t == "has" || t == "no" || t == "with" || t == "without" || t == "show" ||
-                 t == "hide" || t == "is" || t == "enable" || t == "enabled" || t == "disable" ||
-                 t == "allow" || t == "before" || t == "after";
+      flags |= static_cast<uint16_t>(known & (kPositive | kLeadHint | kBylineHint | kCaptionHint));
+      modifier = (known & kModifierToken) != 0;
     }
     len = 0;
   };
@@ -262,6 +283,11 @@ uint16_t ClassifyNames(std::string_view names) {
   emit();
   if (names.size() < 300) {
     std::string lower = AsciiLower(names);
+    // Every hint holds one of these: most names hold none, and skip the twenty searches.
+    if (!Contains(lower, "body") && !Contains(lower, "content") && !Contains(lower, "text") &&
+        !Contains(lower, "entry")) {
+      return flags;
+    }
     for (std::string_view hint : kBodyHints) {
       if (lower.find(hint) != std::string::npos) {
         flags |= kBodyHint;
@@ -371,7 +397,8 @@ class Extractor {
       return sum;
     }
     NodeInfo& self = info_[node];
-    self.flags = ElementFlags(e);
+    std::string_view role;
+    self.flags = ElementFlags(e, &role);
     if (IsFurnitureTag(e.tag)) self.flags |= kNegative;
     if (self.flags & kHidden) {
       self.flags |= kDropped;
@@ -379,7 +406,7 @@ class Extractor {
     }
     if (e.tag == GUMBO_TAG_H1 && first_h1_ == nullptr) first_h1_ = node;
     if (e.tag == GUMBO_TAG_ARTICLE || e.tag == GUMBO_TAG_MAIN || (self.flags & kBodyHint) ||
-        AttrView(e, "role") == "main" || AttrView(e, "role") == "article") {
+        role == "main" || role == "article") {
       semantic_.push_back(node);
     }
     sum.has_block = !IsInlineTag(e.tag);
@@ -453,22 +480,37 @@ class Extractor {
     return flags;
   }
 
-  uint16_t ElementFlags(const GumboElement& e) {
-    uint16_t flags = ClassFlags(e);
-    if (e.tag == GUMBO_TAG_UNKNOWN) flags |= ClassifyNames(UnknownTagName(e));
-    std::string_view itemprop = AttrView(e, "itemprop");
-    if (EqualsIgnoreCase(itemprop, "articleBody")) flags |= kBodyHint;
-    if (itemprop == "author") flags |= kBylineHint;
-    if (EqualsIgnoreCase(AttrView(e, "rel"), "author")) flags |= kBylineHint;
-    if (Attr(e, "hidden") != nullptr || AttrView(e, "aria-hidden") == "true") flags |= kHidden;
-    std::string_view style = AttrView(e, "style");
-    if (!style.empty()) {
-      std::string s = AsciiLower(style);
-      s.erase(std::remove(s.begin(), s.end(), ' '), s.end());
-      if (Contains(s, "display:none") || Contains(s, "visibility:hidden")) {
+  // Reads the attributes that matter in one pass (the parser lower-cases attribute names, so
+  // plain comparisons do): class and id vocabulary, itemprop, rel, hidden, aria-hidden,
+  // an inline style that hides. `role` receives the role attribute.
+  uint16_t ElementFlags(const GumboElement& e, std::string_view* role) {
+    uint16_t flags = 0;
+    for (unsigned i = 0; i < e.attributes.length; ++i) {
+      const auto* attribute = static_cast<const GumboAttribute*>(e.attributes.data[i]);
+      const std::string_view name(attribute->name);
+      const std::string_view value(attribute->value);
+      if (name == "class" || name == "id") {
+        if (!value.empty()) flags |= ClassifyNames(value);
+      } else if (name == "itemprop") {
+        if (EqualsIgnoreCase(value, "articleBody")) flags |= kBodyHint;
+        if (value == "author") flags |= kBylineHint;
+      } else if (name == "rel") {
+        if (EqualsIgnoreCase(value, "author")) flags |= kBylineHint;
+      } else if (name == "hidden") {
         flags |= kHidden;
+      } else if (name == "aria-hidden") {
+        if (value == "true") flags |= kHidden;
+      } else if (name == "role") {
+        *role = value;
+      } else if (name == "style" && !value.empty()) {
+        std::string style = AsciiLower(value);
+        style.erase(std::remove(style.begin(), style.end(), ' '), style.end());
+        if (Contains(style, "display:none") || Contains(style, "visibility:hidden")) {
+          flags |= kHidden;
+        }
       }
     }
+    if (e.tag == GUMBO_TAG_UNKNOWN) flags |= ClassifyNames(UnknownTagName(e));
     return flags;
   }
 
@@ -1098,7 +1140,7 @@ class Extractor {
   }
 
   const GumboOutput* output_;
-  std::unordered_map<const GumboNode*, NodeInfo> info_;
+  absl::flat_hash_map<const GumboNode*, NodeInfo> info_;
   Metadata meta_;
   int32_t total_good_ = 0;
   Pending anonymous_;
@@ -1154,13 +1196,97 @@ bool IsVoidOrAutoClosed(std::string_view name) {
   return InList(kNames, name);
 }
 
+// Attributes the extractor reads (ElementFlags, CollectMetadata, the root's lang, meta
+// charset). The others (data-*, src, srcset, on*, width, ...) are a large share of a page's
+// markup and gumbo reads them a code point at a time: PrepareHtml drops them.
+bool IsReadAttribute(std::string_view name) {
+  static constexpr std::string_view kNames[] = {
+      "aria-hidden", "charset", "class",    "content", "datetime", "hidden", "href",
+      "http-equiv",  "id",      "itemprop", "lang",    "name",     "property", "rel",
+      "role",        "style",   "type"};
+  static_assert(IsSortedList(kNames));
+  if (name.size() > 12) return false;
+  char lower[16];
+  for (size_t i = 0; i < name.size(); ++i) {
+    lower[i] = absl::ascii_tolower(static_cast<unsigned char>(name[i]));
+  }
+  return InList(kNames, std::string_view(lower, name.size()));
+}
+
+// `tag` is a whole start tag ("<div class=a data-x='1'>") whose name ends at `name_end`.
+// Writes it to `out` without the attributes the extractor never reads and returns true; or
+// returns false, writing nothing, when there is none to drop or the tag is not plainly
+// formed (then gumbo gets it as it was).
+bool StripUnreadAttributes(std::string_view tag, size_t name_end, std::string* out) {
+  const size_t end = tag.size() - 1;  // the '>'
+  if (tag.back() != '>') return false;
+  struct Span {
+    size_t from, to;
+  };
+  Span kept[32];
+  size_t kept_count = 0;
+  bool dropped = false, self_closing = false;
+  size_t i = name_end;
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; };
+  while (true) {
+    while (i < end && (space(tag[i]) || tag[i] == '/')) {
+      self_closing = tag[i] == '/';
+      ++i;
+    }
+    if (i >= end) break;
+    self_closing = false;
+    const size_t start = i;
+    while (i < end && !space(tag[i]) && tag[i] != '/' && tag[i] != '=') {
+      if (tag[i] == '"' || tag[i] == '\'' || tag[i] == '<') return false;
+      ++i;
+    }
+    if (i == start) return false;
+    const std::string_view name = tag.substr(start, i - start);
+    size_t after = i;
+    while (after < end && space(tag[after])) ++after;
+    if (after < end && tag[after] == '=') {
+      i = after + 1;
+      while (i < end && space(tag[i])) ++i;
+      if (i >= end) return false;
+      if (tag[i] == '"' || tag[i] == '\'') {
+        const size_t close = tag.find(tag[i], i + 1);
+        if (close == std::string_view::npos || close >= end) return false;
+        i = close + 1;
+      } else {
+        while (i < end && !space(tag[i])) {
+          if (tag[i] == '"' || tag[i] == '\'' || tag[i] == '<' || tag[i] == '=' || tag[i] == '`') {
+            return false;
+          }
+          ++i;
+        }
+      }
+    }
+    if (IsReadAttribute(name)) {
+      if (kept_count == 32) return false;
+      kept[kept_count++] = Span{start, i};
+    } else {
+      dropped = true;
+    }
+  }
+  if (!dropped) return false;
+  out->append(tag.data(), name_end);
+  for (size_t k = 0; k < kept_count; ++k) {
+    out->push_back(' ');
+    out->append(tag.data() + kept[k].from, kept[k].to - kept[k].from);
+  }
+  if (self_closing) out->push_back('/');
+  out->push_back('>');
+  return true;
+}
+
 // Nesting depth beyond which tags are dropped (their text kept): gumbo's tree construction
 // is quadratic in depth (10,000 nested <div><span> take 20 s), real pages stay below 100.
 constexpr int kMaxNesting = 800;
 
 // Prepares HTML for gumbo: drops what gumbo would spend most of its time on and the
-// extractor throws away anyway, the contents of <script> (except JSON-LD) and <style> and
-// comments, finding their end the way the HTML tokenizer does ("</script" ends a script
+// extractor throws away anyway, the contents of <script> (except JSON-LD), <style> and <svg>
+// (drawings: path data, and icon titles such as "Share on Facebook") and comments, and the
+// attributes it never reads (IsReadAttribute), finding their end the way the HTML tokenizer does ("</script" ends a script
 // wherever it is); and drops tags nested deeper than kMaxNesting. Returns false, leaving
 // `out` untouched, when there is nothing to change.
 bool PrepareHtml(std::string_view html, std::string* out) {
@@ -1200,8 +1326,8 @@ bool PrepareHtml(std::string_view html, std::string* out) {
     }
     std::string name = AsciiLower(html.substr(name_start, std::min<size_t>(name_end - name_start, 16)));
     size_t tag_end = TagEnd(html, lt);
-    if (!closing && (name == "script" || name == "style")) {
-      std::string_view close = name == "script" ? "</script" : "</style";
+    if (!closing && (name == "script" || name == "style" || name == "svg")) {
+      std::string_view close = name == "script" ? "</script" : name == "style" ? "</style" : "</svg";
       if (name == "script" && Contains(AsciiLower(html.substr(lt, tag_end - lt)), "ld+json")) {
         pos = tag_end;  // JSON-LD metadata: keep
         continue;
@@ -1211,6 +1337,13 @@ bool PrepareHtml(std::string_view html, std::string* out) {
       if (end_tag > tag_end) skip(tag_end, end_tag);
       pos = end_tag + close.size();
       continue;
+    }
+    if (!closing && depth < kMaxNesting) {
+      std::string rewritten;
+      if (StripUnreadAttributes(html.substr(lt, tag_end - lt), name_end - lt, &rewritten)) {
+        skip(lt, tag_end);
+        result.append(rewritten);
+      }
     }
     bool self_closing = tag_end >= 2 && html[tag_end - 2] == '/';
     if (!self_closing && !IsVoidOrAutoClosed(name)) {
@@ -1230,17 +1363,91 @@ bool PrepareHtml(std::string_view html, std::string* out) {
   return true;
 }
 
+// Gumbo's memory for one page: a bump allocator, emptied in one go after the page. Gumbo
+// makes a great many small allocations (nodes, attribute vectors, string buffers) and frees
+// each at the end; through malloc that was a fifth of the time spent on a page
+// (docs/PERFORMANCE.md). Freed blocks are not reused within a page: what a page's tree takes
+// is bounded by the page's size (a few times the HTML, plus buffers that doubled). One arena
+// per thread keeps its blocks for the next page (up to kKeptBytes), so that their pages are
+// not faulted in again for every page.
+class GumboArena {
+ public:
+  GumboArena() = default;
+  GumboArena(const GumboArena&) = delete;
+  GumboArena& operator=(const GumboArena&) = delete;
+  ~GumboArena() {
+    for (char* block : blocks_) std::free(block);
+    for (char* large : large_) std::free(large);
+  }
+  static void* Allocate(void* arena, size_t size) {
+    return static_cast<GumboArena*>(arena)->Take(size);
+  }
+  static void Release(void*, void*) {}
+
+  // Forgets every allocation; keeps up to kKeptBytes of blocks for the next page.
+  void Reset() {
+    for (char* large : large_) std::free(large);
+    large_.clear();
+    const size_t keep = kKeptBytes / kBlockBytes;
+    for (size_t i = keep; i < blocks_.size(); ++i) std::free(blocks_[i]);
+    if (blocks_.size() > keep) blocks_.resize(keep);
+    current_ = 0;
+    next_ = blocks_.empty() ? nullptr : blocks_[0];
+    remaining_ = blocks_.empty() ? 0 : kBlockBytes;
+  }
+
+ private:
+  static constexpr size_t kBlockBytes = 64 * 1024;  // below malloc's mmap threshold
+  static constexpr size_t kKeptBytes = 8 << 20;
+
+  void* Take(size_t size) {
+    size = (size + 15) & ~size_t{15};
+    if (size > kBlockBytes / 4) {  // a large buffer: its own allocation
+      char* large = static_cast<char*>(std::malloc(size));
+      if (large != nullptr) large_.push_back(large);
+      return large;
+    }
+    if (size > remaining_) {
+      if (blocks_.empty() || current_ + 1 >= blocks_.size()) {
+        char* block = static_cast<char*>(std::malloc(kBlockBytes));
+        if (block == nullptr) return nullptr;
+        blocks_.push_back(block);
+        current_ = blocks_.size() - 1;
+      } else {
+        ++current_;  // a block kept from an earlier page
+      }
+      next_ = blocks_[current_];
+      remaining_ = kBlockBytes;
+    }
+    void* at = next_;
+    next_ += size;
+    remaining_ -= size;
+    return at;
+  }
+
+  std::vector<char*> blocks_;  // kBlockBytes each, in use order
+  std::vector<char*> large_;   // this page's large buffers
+  size_t current_ = 0;
+  char* next_ = nullptr;
+  size_t remaining_ = 0;
+};
+
 HtmlExtraction ExtractParsed(std::string_view html) {
   HtmlExtraction out;
   std::string stripped;
   if (PrepareHtml(html, &stripped)) html = stripped;
+  thread_local GumboArena arena;
+  arena.Reset();
   GumboOptions options = kGumboDefaultOptions;
   options.max_errors = 0;  // do not record parse errors
+  options.allocator = &GumboArena::Allocate;
+  options.deallocator = &GumboArena::Release;
+  options.userdata = &arena;
   GumboOutput* output = gumbo_parse_with_options(&options, html.data(), html.size());
   if (output == nullptr) return out;
   Extractor extractor(output);
   extractor.Run(&out);
-  gumbo_destroy_output(&options, output);
+  // No gumbo_destroy_output: the arena frees the whole tree.
   return out;
 }
 

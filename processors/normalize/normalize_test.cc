@@ -773,6 +773,23 @@ TEST(Extraction, DropsHeadingsLeftWithoutText) {
   EXPECT_THAT(a.Body(), Not(HasSubstr("Schlagworte")));
 }
 
+// Attributes the extractor never reads are dropped before parsing (for speed); the ones it
+// reads must survive whatever their neighbours hold: '>' in a quoted value, unquoted values,
+// upper case names, a self-closing slash.
+TEST(Extraction, UnreadAttributesAreDroppedWithoutLosingTheReadOnes) {
+  NormalizedArticle a = MustNormalize(HtmlArticle(
+      "<div data-config='{\"a\": \"<b>\"}' CLASS=\"site-footer\" data-x=1>Footer links and "
+      "the copyright line of the site</div><div data-track=\"a>b\" class=\"article-body\" "
+      "onclick=\"go()\"><p data-id=7>" + std::string(kLongEnglish) + "</p><p srcset=\"a.jpg 1x\" "
+      "style=\"display: none\">Hidden teaser</p><img src=\"x.jpg\" data-lazy=\"1\"/>"
+      "<p hidden data-y='z'>Also hidden</p></div>"));
+  EXPECT_THAT(a.Body(), HasSubstr("The city council voted"));
+  EXPECT_THAT(a.Body(), Not(HasSubstr("Footer links")));
+  EXPECT_THAT(a.Body(), Not(HasSubstr("Hidden teaser")));
+  EXPECT_THAT(a.Body(), Not(HasSubstr("Also hidden")));
+  EXPECT_THAT(a.Body(), Not(HasSubstr("data-")));
+}
+
 TEST(Extraction, BodyNeverStartsWithTheHeadline) {
   NormalizedArticle a = MustNormalize(HtmlArticle(
       "<html><head><title>Council approves budget | Planet</title></head><body><article>"

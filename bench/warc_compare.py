@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""`newsflow batch` against warcio + trafilatura on the same Common-Crawl-shaped web archive,
+one after the other in one run: CPU seconds (user + system), wall time and peak memory of
+each whole process, and the CPU ratio (docs/PERFORMANCE.md).
+
+  bench/warc_compare.py [--warc FILE.warc.gz] [--newsflow BIN] [--python VENV_PYTHON]
+
+Without --warc it builds one from trafilatura's extraction benchmark
+(eval/make_warc.py: 990 real pages, 2,971 records). bench/warc_compare.sh sets up the Python
+side (a venv with pinned warcio and trafilatura) and calls this.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def measure(command, output):
+    start = time.monotonic()
+    with open(output, "wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(process.pid, 0)
+    wall = time.monotonic() - start
+    stderr = process.stderr.read().decode(errors="replace")
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit("%s failed:\n%s" % (" ".join(command), stderr))
+    with open(output) as f:
+        lines = sum(1 for _ in f)
+    return {"cpu": usage.ru_utime + usage.ru_stime, "wall": wall,
+            "rss_mb": usage.ru_maxrss / 1024, "articles": lines}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--warc")
+    parser.add_argument("--newsflow", default=os.path.join(HERE, "..", "build", "cli", "newsflow"))
+    parser.add_argument("--python", default=sys.executable)
+    parser.add_argument("--data", default=os.environ.get(
+        "NEWSFLOW_SHARED_DATA", os.path.join(HERE, "..", "..", "shared", "data")))
+    parser.add_argument("--work", default="/tmp/newsflow-warc-bench")
+    args = parser.parse_args()
+    os.makedirs(args.work, exist_ok=True)
+    warc = args.warc
+    if warc is None:
+        warc = os.path.join(args.work, "pages.warc.gz")
+        if not os.path.exists(warc):
+            subprocess.run([sys.executable, os.path.join(HERE, "..", "eval", "make_warc.py"),
+                            "--eval", os.path.join(args.data, "extraction", "trafilatura-eval"),
+                            "--out", warc], check=True)
+    size_mb = os.path.getsize(warc) / 1e6
+    newsflow = measure([args.newsflow, "batch", warc],
+                       os.path.join(args.work, "newsflow.jsonl"))
+    python = measure([args.python, os.path.join(HERE, "warc_trafilatura.py"), warc],
+                     os.path.join(args.work, "python.jsonl"))
+    print("archive: %s (%.1f MB)" % (warc, size_mb))
+    print("%-28s %9s %9s %9s %9s" % ("", "articles", "CPU s", "wall s", "peak MB"))
+    for name, r in (("newsflow batch", newsflow), ("warcio + trafilatura", python)):
+        print("%-28s %9d %9.2f %9.2f %9.0f" % (name, r["articles"], r["cpu"], r["wall"], r["rss_mb"]))
+    print("CPU ratio (python / newsflow): %.1fx" % (python["cpu"] / newsflow["cpu"]))
+
+
+if __name__ == "__main__":
+    main()
