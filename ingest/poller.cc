@@ -229,7 +229,7 @@ absl::StatusOr<PollReport> Poller::Run(const std::vector<PollSource>& sources,
   // them again. Requests in flight finish (bounded by the fetch timeout).
   scheduler_->DropQueued();
   waiting_.clear();
-  UpdateGauges();
+  UpdateGauges(/*now=*/true);
   LogProgress(true);
   if (!store_error_.ok()) return store_error_;
   return report_;
@@ -459,7 +459,11 @@ void Poller::Fail(Source& source, const std::string& reason, const std::string& 
               {"retry_in_s", wait_s}});
 }
 
-void Poller::UpdateGauges() {
+void Poller::UpdateGauges(bool now) {
+  // Once a second: with a thousand hosts, every pass over them costs.
+  const auto when = std::chrono::steady_clock::now();
+  if (!now && when - last_gauges_ < std::chrono::seconds(1)) return;
+  last_gauges_ = when;
   size_t failing = 0;
   for (const auto& [url, source] : sources_) failing += source->state.failures > 0 ? 1 : 0;
   metrics_->sources->Set(static_cast<double>(sources_.size()));

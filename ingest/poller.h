@@ -15,6 +15,7 @@
 #define NEWSFLOW_INGEST_POLLER_H_
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -150,7 +151,7 @@ class Poller {
                   std::function<void(FetchResult&)> done);
   void CountFetch(const char* kind, const FetchResponse& response);
 
-  void UpdateGauges();
+  void UpdateGauges(bool now = false);
   void LogProgress(bool final);
   int64_t NowMs() const;
 
@@ -167,6 +168,7 @@ class Poller {
   std::unordered_map<uint64_t, std::function<void(FetchResult&)>> waiting_;
   std::unordered_set<std::string> keys_in_progress_;  // items of polls not yet committed
   uint64_t next_job_id_ = 1;
+  std::chrono::steady_clock::time_point last_gauges_;
   absl::Status store_error_;  // the first state store failure: ends Run
   PollReport report_;
 };

@@ -16,8 +16,10 @@ request, so a test changes a site between rounds by rewriting them. Every reques
 to LOG as one JSON line (arrival time, site, path, status, validators sent, User-Agent).
 
 Usage: fixture_server.py --root DIR --log FILE --port-file FILE [--hosts A,B,C] [--port N]
-Pages under "/bulk/<n>.html" that do not exist are generated (for capacity benchmarks), as
-are feeds "/bulk/feed-<n>.xml" listing --bulk-items items each.
+Feeds "/bulk/feed-<n>.xml" listing --bulk-items items each, and their pages
+"/bulk/<n>/<i>.html", are generated when no file is there (for kill tests and capacity
+benchmarks); their links use the Host the client sent, so that many sites can share one
+address as <name>.localhost (curl resolves every *.localhost to the loopback address).
 """
 import argparse
 import gzip
@@ -51,6 +53,7 @@ class State:
         self.counts = {}
         self.port = 0
         self.bulk_items = bulk_items
+        self.started = time.time()  # bulk feeds date their items from here: they stay the same
 
     def rules(self):
         path = os.path.join(self.root, "rules.json")
@@ -69,7 +72,7 @@ def bulk(state, host, path):
     name = path[len("/bulk/"):]
     if name.startswith("feed-") and name.endswith(".xml"):
         n = name[5:-4]
-        now = time.time()
+        now = state.started
         items = []
         for i in range(state.bulk_items):
             link = "http://%s:%d/bulk/%s/%d.html" % (host, state.port, n, i)
@@ -147,7 +150,11 @@ def make_handler(state):
                 content_type = TYPES.get(os.path.splitext(file_path)[1], "application/octet-stream")
                 mtime = os.path.getmtime(file_path)
             elif path.startswith("/bulk/"):
-                body, content_type = bulk(state, host, path)
+                # Links point back to the name the client used (many sites on one address:
+                # curl resolves any *.localhost to the loopback address).
+                virtual = (self.headers.get("Host") or host).rsplit(":", 1)[0]
+                body, content_type = bulk(state, virtual, path)
+                mtime = state.started
             if body is None:
                 return 404, {"Content-Type": "text/plain"}, b"not found\n"
             headers.setdefault("Content-Type", content_type)
