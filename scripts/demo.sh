@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The quick-start demo: installs what is missing, builds newsflow, starts the local Kafka
-# broker (unless --brokers is given), publishes the bundled sample articles (the seed among
-# them, plus two republished copies of it and one malformed line derived here), runs the
-# processor until it has caught up, and prints per article its verdict, topics and regions.
+# broker (unless --brokers is given), publishes the bundled seed article (plus two
+# republished copies of it and one malformed line derived here), follows a small news site
+# on the loopback address with `newsflow poll` (its feed and pages made from the bundled
+# newsroom samples), runs the processor until it has caught up, and prints per article its
+# verdict, topics and regions.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 brokers=""
@@ -54,7 +56,7 @@ trap 'rm -rf "$work"' EXIT
 seed="$root/data/samples/000_etv_bharat_ukraine_allies.txt"
 seed_body="$(awk 'found>=2 {print; next} /[^[:space:]]/ {found++}' "$seed")"
 mkdir -p "$work/samples"
-cp "$root/data/samples/"*.txt "$root/data/samples/"*.jsonl "$work/samples/"
+cp "$root/data/samples/"*.txt "$work/samples/"
 {
   printf ' date 2026-01-07 Example Outlet / world\n\nAllies Near Deal On Security Guarantees For Kyiv\n\n%s\n\nRead more world news on our website. Follow us on social media and subscribe to our newsletter.\n' "$seed_body"
 } >"$work/samples/010_republished_with_new_headline.txt"
@@ -69,6 +71,25 @@ step "Publishing sample articles to $run.news.raw"
   # 3 = some input was rejected (the deliberately broken line); anything else is a failure.
   [ "$code" -eq 3 ] || exit "$code"
 }
+
+step "Following a news site: newsflow poll (robots.txt, RSS feed, one page per new item)"
+# The site: the bundled newsroom samples as an RSS feed and HTML pages, served on 127.0.0.1
+# by the test suite's fixture server.
+python3 "$root/scripts/demo_site.py" "$root/data/samples/newsroom_samples.jsonl" \
+  "$work/site/127.0.0.1" >/dev/null
+python3 "$root/tests/fixture_server.py" --root "$work/site" --log "$work/site-requests.jsonl" \
+  --port-file "$work/site-port" --hosts 127.0.0.1 &
+site_pid=$!
+trap 'kill "$site_pid" 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 50); do [ -s "$work/site-port" ] && break; sleep 0.1; done
+site="http://127.0.0.1:$(cat "$work/site-port")/feed.xml"
+echo "$site" >"$work/sources.txt"
+# The samples are dated January 2026: --max-item-age 0 takes items of any age.
+"$newsflow" poll --once --sources "$work/sources.txt" --state-dir "$work/poll-state" \
+  --host-delay-ms 200 --max-item-age 0 --log-level warn "${topics[@]}"
+echo "requests the site saw:" >&2
+python3 -c 'import json,sys; [print("  %s %s" % (r["status"], r["path"])) for r in map(json.loads, open(sys.argv[1]))]' \
+  "$work/site-requests.jsonl" >&2
 
 step "Processing: normalize -> dedupe -> tag -> $run.news.enriched"
 "$newsflow" process "${topics[@]}" --group "$run-processor" --exit-when-idle-ms 2000 \
@@ -85,5 +106,7 @@ cat >&2 <<DONE
 Done. Try:
   $newsflow consume --brokers $brokers --topic $run.news.enriched --output-format jsonl
   $newsflow batch data/samples            # the same pipeline without Kafka
+  $newsflow poll --sources FEEDS.txt       # follow your own feeds (README: Following feeds)
+  $newsflow produce FILE.warc.gz          # import a web archive (README: Importing web archives)
   deploy/kafka.sh stop                    # stop the local broker
 DONE
