@@ -659,11 +659,16 @@ int64_t Deduper::BoundEventTime(int64_t event_time_ms, bool* clamped) {
   int64_t bounded = event_time_ms;
   if (recent_event_times_.size() >= kMinRecentEventTimes) {
     std::vector<int64_t> recent(recent_event_times_.begin(), recent_event_times_.end());
-    auto middle = recent.begin() + recent.size() / 2;
-    std::nth_element(recent.begin(), middle, recent.end());
-    const int64_t limit = *middle + options_.max_event_time_lead_ms;
-    if (bounded > limit) {
-      bounded = limit;
+    std::sort(recent.begin(), recent.end());
+    const int64_t median = recent[recent.size() / 2];
+    // The span the stream itself covers, without its two highest and two lowest values
+    // (which may be the outliers this guards against): a sparse stream (a few articles a
+    // day, an archive in date order, a multi-year archive in any order) moves in steps of
+    // days and must not be held back; a dense live stream keeps the fixed lead.
+    const int64_t span = recent[recent.size() - 3] - recent[2];
+    const int64_t lead = std::max(options_.max_event_time_lead_ms, 2 * span);
+    if (bounded > median + lead) {
+      bounded = median + lead;
       *clamped = true;
       ++stats_.event_times_clamped;
     }

@@ -7,7 +7,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
-#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -83,9 +82,11 @@ struct DedupeOptions {
   // Articles older (by event time) than the newest seen minus this window are evicted.
   // Default 7 days.
   int64_t window_ms = 7LL * 24 * 3600 * 1000;
-  // An event time further than this ahead of the stream's recent event times (the median of
-  // the last 31 known ones, once there are 8) is taken as that median plus this: one record
-  // with a wrong date must not move the window and evict the whole index. Default 1 day.
+  // An event time further ahead of the median of the stream's recent ones than this (or
+  // than twice the span those cover, less their two highest and two lowest, when larger:
+  // sparse streams move in bigger steps) is taken as that bound: one record with a wrong
+  // date must not move the window and evict the whole index. Measured on the last 31 known
+  // event times, once there are 8. Default 1 day.
   int64_t max_event_time_lead_ms = 24LL * 3600 * 1000;
   // At most this many articles are indexed; the oldest-inserted is evicted first.
   // Default 1,000,000; at most 100,000,000 (and max_articles * (bands + 2) < 2^32).

@@ -638,6 +638,30 @@ TEST(Dedupe, OneEventTimeFarAheadOfTheStreamDoesNotEvictTheIndex) {
   EXPECT_EQ(copy.cluster_id, "story-11");
 }
 
+// A stream of a few articles a day (a handful of feeds, an archive replayed in date order)
+// moves in steps of days. Its event times must not be taken as outliers: the bound against
+// the median alone once held every such article back, and news_cluster recall within the
+// window fell from 0.97 to 0.85.
+TEST(Dedupe, ASparseStreamInDateOrderIsNotHeldBack) {
+  constexpr int64_t kDay = 24 * 3600LL * 1000;
+  const int64_t january = 1'767'225'600'000;  // 2026-01-01
+  Deduper deduper{DedupeOptions{}};
+  const std::vector<std::string>& p = StoryParagraphs();
+  for (int i = 0; i < 40; ++i) {
+    DedupeResult result = deduper.Process(Article(absl::StrCat("story-", i),
+                                                  p[i % p.size()] + " number " + std::to_string(i),
+                                                  january + 2 * i * kDay));
+    EXPECT_FALSE(result.event_time_clamped) << i;
+  }
+  EXPECT_EQ(deduper.stats().event_times_clamped, 0u);
+  // Articles older than the 7-day window before the newest are gone; the recent ones stay.
+  EXPECT_GT(deduper.stats().evicted_by_window, 30u);
+  const int last = 39;
+  DedupeResult copy = deduper.Process(Article("copy", p[last % p.size()] + " number 39",
+                                              january + (2 * last + 1) * kDay));
+  EXPECT_EQ(copy.status, DedupStatus::kExactDuplicate);
+}
+
 TEST(Dedupe, ARestoredIndexBoundsEventTimesAsTheOriginalDid) {
   constexpr int64_t kHour = 3600LL * 1000;
   Deduper before{DedupeOptions{}};
