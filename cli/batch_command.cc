@@ -82,8 +82,13 @@ class BatchCommand : public Command {
     auto dead_letter = [&](const v1::DeadLetter& letter) {
       ++rejected;
       // Names and messages come from the input: escaped, so that none can forge a line.
+      // file:line for line formats, file:offset for a web archive's record.
       std::cerr << EscapeForTerminal(letter.input().empty() ? "-" : letter.input())
-                << (letter.line() > 0 ? absl::StrCat(":", letter.line()) : "") << ": "
+                << (letter.line() > 0 ? absl::StrCat(":", letter.line())
+                    : letter.input_topic().empty() && letter.input_offset() >= 0
+                        ? absl::StrCat(":", letter.input_offset())
+                        : "")
+                << ": "
                 << v1::DeadLetter::Reason_Name(letter.reason()) << " at " << letter.stage() << ": "
                 << EscapeForTerminal(letter.message()) << "\n";
       if (dlq_file.is_open()) (void)WriteJsonLine(letter, dlq_file);

@@ -198,7 +198,10 @@ class PollCommand : public Command {
     if (auto s = store_options.Validate(); !s.ok()) return Fail(s, "poll");
 
     auto sources = ingest::ReadSources(sources_path);
-    if (!sources.ok()) return Fail(sources.status(), "poll");
+    if (!sources.ok()) {
+      // A mistake in the file is configuration, not the command line: status 1.
+      return Fail(absl::FailedPreconditionError(sources.status().message()), "poll");
+    }
     auto store = ingest::StateStore::Open(state_dir, store_options);
     if (!store.ok()) return Fail(store.status(), "poll");
 

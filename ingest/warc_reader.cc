@@ -125,7 +125,18 @@ bool WarcReader::Resync() {
 WarcEvent WarcReader::Malformed(std::string problem, int64_t stream_position) {
   problem_ = std::move(problem);
   problem_offset_ = PositionOf(stream_position).offset;
+  // The bytes skipped, for a dead letter: from the record's start to the next record, at most
+  // kMaxProblemBytes of them.
+  problem_bytes_.clear();
+  const int64_t start = stream_position - buffer_stream_offset_;
+  if (start >= 0 && static_cast<size_t>(start) < buffer_.size()) {
+    problem_bytes_ = buffer_.substr(static_cast<size_t>(start), kMaxProblemBytes);
+  }
   Resync();
+  const int64_t skipped = buffer_stream_offset_ + static_cast<int64_t>(position_) - stream_position;
+  if (skipped >= 0 && static_cast<size_t>(skipped) < problem_bytes_.size()) {
+    problem_bytes_.resize(static_cast<size_t>(skipped));
+  }
   return WarcEvent::kMalformed;
 }
 

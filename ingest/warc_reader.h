@@ -64,6 +64,9 @@ class WarcReader {
   WarcEvent Next(WarcHeader* header, std::string* block);
   const std::string& problem() const { return problem_; }
   int64_t problem_offset() const { return problem_offset_; }
+  // For kMalformed: the bytes skipped (decompressed), at most 64 KiB; empty when a gzip
+  // member itself could not be read.
+  const std::string& problem_bytes() const { return problem_bytes_; }
   // Where the next record starts, once the previous one was read whole: the position to
   // resume from.
   WarcPosition next_position() const;
@@ -83,6 +86,8 @@ class WarcReader {
   DecompressingReader input_;
   WarcReaderOptions options_;
   const std::atomic<bool>* stop_;
+  static constexpr size_t kMaxProblemBytes = 64 * 1024;
+  std::string problem_bytes_;
   std::string buffer_;             // decompressed bytes; [position_, size) unread
   size_t position_ = 0;
   int64_t buffer_stream_offset_ = 0;  // stream position of buffer_[0]

@@ -37,6 +37,7 @@ struct Counts {
   bool error = false;
   std::vector<WarcPosition> positions;
   std::vector<std::string> problems;
+  std::vector<std::string> problem_bytes;  // what each malformed event skipped
 };
 
 Counts ReadAll(ByteSource* source, WarcReaderOptions options = {}, WarcPosition start = {}) {
@@ -54,6 +55,7 @@ Counts ReadAll(ByteSource* source, WarcReaderOptions options = {}, WarcPosition 
     } else if (event == WarcEvent::kMalformed) {
       ++counts.malformed;
       counts.problems.push_back(reader.problem());
+      counts.problem_bytes.push_back(reader.problem_bytes());
     } else if (event == WarcEvent::kTruncated) {
       counts.truncated = true;
       counts.problems.push_back(reader.problem());
@@ -288,6 +290,9 @@ TEST(WarcReader, GarbageBetweenPlainRecordsIsReportedAndSkipped) {
   EXPECT_EQ(counts.types.at("request"), 2);
   EXPECT_EQ(counts.types.at("warcinfo"), 1);
   EXPECT_EQ(counts.malformed, 1);
+  // The bytes skipped are kept for the dead letter: the garbage, up to the next record.
+  ASSERT_EQ(counts.problem_bytes.size(), 1u);
+  EXPECT_EQ(counts.problem_bytes[0], "garbage that is not a record\n\n");
 }
 
 TEST(WarcReader, ATruncatedTailKeepsTheCompleteRecordsBeforeIt) {

@@ -196,8 +196,14 @@ absl::StatusOr<PublishReport> PublishArticles(const std::vector<std::string>& pa
   };
   auto dead_letter = [&](const BadRecord& bad) {
     ++rejected;
-    const bool sending = options.dead_letter_bad_input && !bad.original.empty();
-    log << EscapeForTerminal(bad.input) << (bad.line > 0 ? absl::StrCat(":", bad.line) : "")
+    // A web archive's record is dead-lettered even when its bytes could not be read (a
+    // corrupt gzip member): file and offset find it.
+    const bool sending =
+        options.dead_letter_bad_input && (!bad.original.empty() || bad.offset >= 0);
+    log << EscapeForTerminal(bad.input)
+        << (bad.line > 0    ? absl::StrCat(":", bad.line)
+            : bad.offset >= 0 ? absl::StrCat(":", bad.offset)
+                              : "")
         << ": " << v1::DeadLetter::Reason_Name(bad.reason) << ": "
         << EscapeForTerminal(bad.message)
         << (sending ? absl::StrCat(" (sent to ", options.topics.dlq, ")") : "") << "\n";

@@ -90,6 +90,8 @@ bool ArticleReader::ReadWarc(ByteSource& source, const std::string& name, Resume
       bad.reason = v1::DeadLetter::MALFORMED_INPUT;
       bad.message = absl::StrCat("offset ", reader.problem_offset(), ": ", reader.problem(),
                                  "; reading goes on at the next record");
+      bad.original = reader.problem_bytes();
+      bad.original_size = static_cast<int64_t>(bad.original.size());
       on_bad_(bad);
       continue;
     }

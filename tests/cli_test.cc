@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <chrono>
 #include <filesystem>
@@ -393,6 +394,206 @@ TEST(Produce, KafkaDebugLinesAreShown) {
       " --brokers 127.0.0.1:1 --no-create-topics --delivery-timeout-ms 1000 --kafka debug=conf");
   EXPECT_EQ(result.exit_code, 4) << result.err;
   EXPECT_THAT(result.err, HasSubstr("librdkafka DEBUG CONF"));
+}
+
+
+// --- Web archives in batch (issue #20) -------------------------------------------------------
+
+namespace web_archive {
+
+std::string Gzip(const std::string& data) {
+  z_stream stream{};
+  deflateInit2(&stream, 6, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&stream, data.size()) + 64, '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  stream.avail_in = static_cast<uInt>(data.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  deflate(&stream, Z_FINISH);
+  out.resize(stream.total_out);
+  deflateEnd(&stream);
+  return out;
+}
+
+std::string Record(const std::string& type, const std::string& uri, const std::string& block,
+                   const std::string& date = "2026-12-01T10:00:00Z") {
+  return absl::StrCat("WARC/1.1\r\nWARC-Type: ", type, "\r\nWARC-Record-ID: <urn:uuid:", type, "-",
+                      uri.size(), "-", block.size(), ">\r\nWARC-Date: ", date,
+                      "\r\nWARC-Target-URI: ", uri,
+                      "\r\nContent-Type: application/http; msgtype=response\r\nContent-Length: ",
+                      block.size(), "\r\n\r\n", block, "\r\n\r\n");
+}
+
+std::string Page(const std::string& text) {
+  return "<html><head><title>Story</title></head><body><article><p>" + text + "</p><p>" + text +
+         " The council will meet again next month to decide on the remaining items.</p>"
+         "</article></body></html>";
+}
+
+std::string Response(const std::string& html, int status = 200,
+                     const std::string& type = "text/html; charset=utf-8") {
+  return absl::StrCat("HTTP/1.1 ", status, " X\r\nContent-Type: ", type, "\r\nContent-Length: ",
+                      html.size(), "\r\n\r\n", html);
+}
+
+const char kEnglish[] =
+    "The city council approved the budget for the coming year on Monday after a long debate "
+    "about schools, roads and the new library in the old town.";
+const char kGerman[] =
+    "Der Stadtrat hat am Montag nach einer langen Debatte den Haushalt für das kommende Jahr "
+    "beschlossen, mit Geld für Schulen, Straßen und die neue Bibliothek.";
+
+std::vector<std::string> Urls(const std::string& jsonl) {
+  std::vector<std::string> urls;
+  for (absl::string_view line : absl::StrSplit(jsonl, '\n', absl::SkipEmpty())) {
+    urls.push_back(nlohmann::json::parse(line)["url"]);
+  }
+  return urls;
+}
+
+}  // namespace web_archive
+
+TEST(WebArchive, EveryHtmlResponseIsAnArticleAndTheRestIsCountedByReason) {
+  using namespace web_archive;
+  TempDir dir;
+  std::string warc;
+  for (const std::string& record :
+       {Record("warcinfo", "", "software: test"),
+        Record("request", "https://news.example.com/a", "GET /a HTTP/1.1\r\n\r\n"),
+        Record("response", "https://news.example.com/a", Response(Page(kEnglish))),
+        Record("response", "https://news.example.com/gone", Response("missing", 404)),
+        Record("response", "https://news.example.com/logo.png", Response("PNG", 200, "image/png")),
+        Record("metadata", "https://news.example.com/a", "fetchTimeMs: 5"),
+        Record("revisit", "https://news.example.com/a", "")}) {
+    warc += Gzip(record);
+  }
+  const std::string path = dir.Write("crawl.warc.gz", warc);
+  CommandResult result = RunNewsflow("batch " + path);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(Urls(result.out), std::vector<std::string>{"https://news.example.com/a"});
+  const nlohmann::json article = nlohmann::json::parse(result.out);
+  EXPECT_THAT(std::string(article["body"]), HasSubstr("The city council approved"));
+  EXPECT_THAT(result.err, HasSubstr("7 web archive record(s) read; 6 skipped (not articles)"));
+  for (const char* reason : {"1 metadata", "1 non-200", "1 non-html", "1 request", "1 revisit",
+                             "1 warcinfo"}) {
+    EXPECT_THAT(result.err, HasSubstr(reason));
+  }
+}
+
+TEST(WebArchive, WarcHostKeepsARegistrableDomainAndNeverMatchesASubstring) {
+  using namespace web_archive;
+  TempDir dir;
+  std::string warc;
+  for (const char* url : {"https://www.bbc.co.uk/news/1", "https://bbc.co.uk.evil.example/2",
+                          "https://notbbc.co.uk/3", "https://news.bbc.co.uk/4",
+                          "https://example.org/bbc.co.uk/5"}) {
+    warc += Gzip(Record("response", url, Response(Page(absl::StrCat(kEnglish, " ", url)))));
+  }
+  const std::string path = dir.Write("hosts.warc.gz", warc);
+  CommandResult result = RunNewsflow("batch --warc-host bbc.co.uk " + path);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(Urls(result.out), (std::vector<std::string>{"https://www.bbc.co.uk/news/1",
+                                                         "https://news.bbc.co.uk/4"}));
+  EXPECT_THAT(result.err, HasSubstr("3 host"));
+}
+
+TEST(WebArchive, SinceUntilAndLanguageFilterRecords) {
+  using namespace web_archive;
+  TempDir dir;
+  std::string warc;
+  warc += Gzip(Record("response", "https://e.example/old", Response(Page(kEnglish)),
+                      "2026-11-01T10:00:00Z"));
+  warc += Gzip(Record("response", "https://e.example/en", Response(Page(kEnglish)),
+                      "2026-12-01T10:00:00Z"));
+  warc += Gzip(Record("response", "https://e.example/de", Response(Page(kGerman)),
+                      "2026-12-01T11:00:00Z"));
+  warc += Gzip(Record("response", "https://e.example/late", Response(Page(kGerman)),
+                      "2026-12-09T00:00:00Z"));
+  const std::string path = dir.Write("dates.warc.gz", warc);
+  CommandResult dated = RunNewsflow("batch --since 2026-11-15 --until 2026-12-08 " + path);
+  ASSERT_EQ(dated.exit_code, 0) << dated.err;
+  EXPECT_EQ(Urls(dated.out),
+            (std::vector<std::string>{"https://e.example/en", "https://e.example/de"}));
+  EXPECT_THAT(dated.err, HasSubstr("2 date"));
+  CommandResult german = RunNewsflow("batch --language de " + path);
+  ASSERT_EQ(german.exit_code, 0) << german.err;
+  EXPECT_EQ(Urls(german.out),
+            (std::vector<std::string>{"https://e.example/de", "https://e.example/late"}));
+  EXPECT_THAT(german.err, HasSubstr("2 language"));
+}
+
+TEST(WebArchive, AMalformedRecordIsReportedWithFileAndOffsetAndReadingResyncs) {
+  using namespace web_archive;
+  TempDir dir;
+  const std::string first = Record("response", "https://e.example/1", Response(Page(kEnglish)));
+  const std::string garbage = "WARC/1.1\r\nContent-Length: not-a-number\r\n\r\nrubbish\r\n\r\n";
+  const std::string path = dir.Write(
+      "broken.warc",
+      first + garbage + Record("response", "https://e.example/2", Response(Page(kGerman))));
+  CommandResult result = RunNewsflow("batch " + path);
+  EXPECT_EQ(result.exit_code, 3) << result.err;
+  EXPECT_EQ(Urls(result.out),
+            (std::vector<std::string>{"https://e.example/1", "https://e.example/2"}));
+  EXPECT_THAT(result.err,
+              HasSubstr(absl::StrCat(path, ":", first.size(), ": MALFORMED_INPUT")));
+}
+
+TEST(WebArchive, ATruncatedTailKeepsTheCompleteRecordsBeforeIt) {
+  using namespace web_archive;
+  TempDir dir;
+  const std::string whole = Gzip(Record("response", "https://e.example/1", Response(Page(kEnglish))));
+  const std::string cut = Gzip(Record("response", "https://e.example/2", Response(Page(kGerman))));
+  const std::string path = dir.Write("cut.warc.gz", whole + cut.substr(0, cut.size() / 2));
+  CommandResult result = RunNewsflow("batch " + path);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(Urls(result.out), std::vector<std::string>{"https://e.example/1"});
+  EXPECT_THAT(result.err, HasSubstr("warning"));
+  EXPECT_THAT(result.err, HasSubstr("the records before it were read"));
+}
+
+TEST(WebArchive, StdinIsReadWithFormatWarcAndLargeRecordsAreSkippedUnread) {
+  using namespace web_archive;
+  TempDir dir;
+  std::string big_text;
+  while (big_text.size() < 200000) big_text += std::string(kEnglish) + " ";
+  const std::string path = dir.Write(
+      "in.warc", Record("response", "https://e.example/1", Response(Page(kEnglish))) +
+                     Record("response", "https://e.example/big", Response(Page(big_text))));
+  CommandResult result =
+      RunNewsflow("batch --format warc --max-record-bytes 100000 -", path);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(Urls(result.out), std::vector<std::string>{"https://e.example/1"});
+  EXPECT_THAT(result.err, HasSubstr("1 too-large"));
+}
+
+// --- poll: settings and their errors ----------------------------------------------------------
+
+TEST(Poll, ExplainsItsOptionsAndRejectsBadSettingsByName) {
+  CommandResult help = RunNewsflow("poll --help");
+  EXPECT_EQ(help.exit_code, 0);
+  for (const char* option : {"--sources", "--state-dir", "--once", "--output", "--host-delay-ms",
+                             "--no-fetch", "--emit-updates", "--min-interval", "--max-interval",
+                             "--user-agent"}) {
+    EXPECT_THAT(help.out, HasSubstr(option));
+  }
+  EXPECT_EQ(RunNewsflow("poll --once").exit_code, 2);  // --sources is required
+  TempDir dir;
+  const std::string sources = dir.Write("s.txt", "https://example.com/feed.xml\n");
+  CommandResult interval =
+      RunNewsflow("poll --once --output - --min-interval soon --sources " + sources);
+  EXPECT_EQ(interval.exit_code, 2);  // a bad value on the command line
+  EXPECT_THAT(interval.err, HasSubstr("--min-interval"));
+  CommandResult order = RunNewsflow(
+      "poll --once --output - --min-interval 1h --max-interval 5m --sources " + sources);
+  EXPECT_EQ(order.exit_code, 2);
+  EXPECT_THAT(order.err, HasSubstr("--max-interval"));
+  const std::string bad = dir.Write("bad.txt", "https://ok.example/\nfeed.example.com/rss\n");
+  CommandResult bad_file = RunNewsflow("poll --once --output - --sources " + bad);
+  EXPECT_EQ(bad_file.exit_code, 1);
+  EXPECT_THAT(bad_file.err, HasSubstr("bad.txt:2"));
+  CommandResult missing = RunNewsflow("poll --once --output - --sources " + dir.path() + "/none");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_THAT(missing.err, HasSubstr("cannot read the sources file"));
 }
 
 }  // namespace

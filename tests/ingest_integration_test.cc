@@ -519,5 +519,27 @@ TEST_F(IngestTest, ProduceWarcKilledMidRunResumesFromItsCheckpoint) {
   EXPECT_LE(duplicates, 2 * kEvery);
 }
 
+TEST_F(IngestTest, ProduceWarcDeadLettersAMalformedRecordWithItsOffsetAndGoesOn) {
+  TempDir work;
+  std::string archive;
+  AppendGzipMember(WarcRecord(1), &archive);
+  const size_t bad_offset = archive.size();
+  AppendGzipMember("WARC/1.0\r\nWARC-Type: response\r\nContent-Length: many\r\n\r\nxx\r\n\r\n",
+                   &archive);
+  AppendGzipMember(WarcRecord(2), &archive);
+  const std::string path = work.Write("bad.warc.gz", archive);
+  CommandResult result = RunNewsflow(absl::StrCat("produce ", path, " ", TopicFlags()));
+  EXPECT_EQ(result.exit_code, 3) << result.err;
+  EXPECT_THAT(result.err, HasSubstr(absl::StrCat(path, ":", bad_offset, ": MALFORMED_INPUT")));
+  EXPECT_EQ(ReadTopic(brokers_, raw_, 2, 30000).size(), 2u);
+  const std::vector<kafka::ConsumedMessage> letters = ReadTopic(brokers_, dlq_, 1, 30000);
+  ASSERT_EQ(letters.size(), 1u);
+  v1::DeadLetter letter;
+  ASSERT_TRUE(letter.ParseFromString(letters[0].value));
+  EXPECT_EQ(letter.reason(), v1::DeadLetter::MALFORMED_INPUT);
+  EXPECT_EQ(letter.input(), path);
+  EXPECT_EQ(letter.input_offset(), static_cast<int64_t>(bad_offset));
+}
+
 }  // namespace
 }  // namespace newsflow
