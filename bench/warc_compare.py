@@ -53,13 +53,18 @@ def main():
     size_mb = os.path.getsize(warc) / 1e6
     newsflow = measure([args.newsflow, "batch", warc],
                        os.path.join(args.work, "newsflow.jsonl"))
+    libxml2 = measure([args.newsflow, "batch", "--html-parser", "libxml2", warc],
+                      os.path.join(args.work, "newsflow-libxml2.jsonl"))
     python = measure([args.python, os.path.join(HERE, "warc_trafilatura.py"), warc],
                      os.path.join(args.work, "python.jsonl"))
     print("archive: %s (%.1f MB)" % (warc, size_mb))
-    print("%-28s %9s %9s %9s %9s" % ("", "articles", "CPU s", "wall s", "peak MB"))
-    for name, r in (("newsflow batch", newsflow), ("warcio + trafilatura", python)):
-        print("%-28s %9d %9.2f %9.2f %9.0f" % (name, r["articles"], r["cpu"], r["wall"], r["rss_mb"]))
-    print("CPU ratio (python / newsflow): %.1fx" % (python["cpu"] / newsflow["cpu"]))
+    print("%-36s %9s %9s %9s %9s" % ("", "articles", "CPU s", "wall s", "peak MB"))
+    for name, r in (("newsflow batch (gumbo, default)", newsflow),
+                    ("newsflow batch --html-parser libxml2", libxml2),
+                    ("warcio + trafilatura", python)):
+        print("%-36s %9d %9.2f %9.2f %9.0f" % (name, r["articles"], r["cpu"], r["wall"], r["rss_mb"]))
+    print("CPU ratio (python / newsflow): %.1fx with gumbo, %.1fx with libxml2"
+          % (python["cpu"] / newsflow["cpu"], python["cpu"] / libxml2["cpu"]))
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ class BatchCommand : public Command {
   std::string dlq_path;
   std::string format = "auto";
   WarcFlags warc;
-  double window_hours = 24 * 7;
+  PipelineFlagValues pipeline_flags;
 
   CLI::App* Register(CLI::App* parent) override {
     CLI::App* app = parent->add_subcommand(
@@ -48,7 +48,7 @@ class BatchCommand : public Command {
     RegisterReaderFlags(app, &format, &reader.max_article_bytes,
                         "Default: 2 MiB, the normalizer's limit.");
     reader.max_article_bytes = 2 * 1024 * 1024;
-    RegisterPipelineFlags(app, &options, &window_hours);
+    RegisterPipelineFlags(app, &options, &pipeline_flags);
     return app;
   }
 
@@ -56,7 +56,7 @@ class BatchCommand : public Command {
     if (auto s = producers::ParseInputFormat(format, &reader.format); !s.ok()) {
       return Fail(s, "batch");
     }
-    options.dedupe.window_ms = static_cast<int64_t>(window_hours * 3600 * 1000);
+    pipeline_flags.Apply(&options);
     options.normalize.max_text_bytes = reader.max_article_bytes;
     reader.agent = "newsflow-batch/" NEWSFLOW_VERSION;
     if (auto s = warc.Apply(&reader); !s.ok()) return Fail(s, "batch");

@@ -3,14 +3,15 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <string>
+#include <tuple>
+
 #include <CLI/CLI.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "ingest/warc_articles.h"
-
-#include <tuple>
 
 namespace newsflow::cli {
 namespace {
@@ -184,8 +185,14 @@ void RegisterReaderFlags(CLI::App* app, std::string* format, size_t* max_article
                                max_article_bytes_help));
 }
 
+void PipelineFlagValues::Apply(pipeline::PipelineOptions* options) const {
+  options->dedupe.window_ms = static_cast<int64_t>(window_hours * 3600 * 1000);
+  options->normalize.html_parser =
+      html_parser == "libxml2" ? normalize::HtmlParser::kLibxml2 : normalize::HtmlParser::kGumbo;
+}
+
 void RegisterPipelineFlags(CLI::App* app, pipeline::PipelineOptions* options,
-                           double* window_hours) {
+                           PipelineFlagValues* values) {
   app->add_option("--dedup-threshold", options->dedupe.resemblance_threshold,
                   "Estimated Jaccard resemblance of word shingles at which an earlier article "
                   "counts as a near duplicate")
@@ -202,12 +209,17 @@ void RegisterPipelineFlags(CLI::App* app, pipeline::PipelineOptions* options,
                   "Estimated share of an earlier article's lead (first ~50 words) found in a new "
                   "one at which the new one counts as a trimmed copy (with resemblance >= 0.1)")
       ->capture_default_str();
-  app->add_option("--dedup-window-hours", *window_hours,
+  app->add_option("--dedup-window-hours", values->window_hours,
                   "Articles older (by publication time) than the newest minus this are "
                   "forgotten by dedup")
       ->capture_default_str();
   app->add_option("--dedup-max-articles", options->dedupe.max_articles,
                   "Dedup index capacity; the oldest article is evicted first")
+      ->capture_default_str();
+  app->add_option("--html-parser", values->html_parser,
+                  "HTML parser: gumbo (HTML5, best extraction) or libxml2 (about 1.5x as fast "
+                  "on real pages, extraction F1 0.003 lower; docs/PERFORMANCE.md)")
+      ->check(CLI::IsMember({"gumbo", "libxml2"}))
       ->capture_default_str();
   app->add_option("--gazetteer", options->tag.gazetteer_path,
                   "Gazetteer TSV (default: the one built into the binary)");

@@ -93,7 +93,16 @@ void RegisterTopicFlags(CLI::App* app, kafka::TopicsOptions* topics);
 // `max_article_bytes_help` says what the limit's default is.
 void RegisterReaderFlags(CLI::App* app, std::string* format, size_t* max_article_bytes,
                          const std::string& max_article_bytes_help);
-void RegisterPipelineFlags(CLI::App* app, pipeline::PipelineOptions* options, double* window_hours);
+// Pipeline settings given in other units than the options take: set by the flags, put into
+// the options by Apply after parsing.
+struct PipelineFlagValues {
+  double window_hours = 24 * 7;
+  std::string html_parser = "gumbo";
+
+  void Apply(pipeline::PipelineOptions* options) const;
+};
+void RegisterPipelineFlags(CLI::App* app, pipeline::PipelineOptions* options,
+                           PipelineFlagValues* values);
 
 // Prints "newsflow <command>: <message>" and returns the exit code for `status`.
 int Fail(const absl::Status& status, const std::string& command);

@@ -21,7 +21,7 @@ class ProcessCommand : public Command {
  public:
   KafkaFlags kafka;
   service::ProcessorOptions options;
-  double window_hours = 24 * 7;
+  PipelineFlagValues pipeline_flags;
   bool no_create_topics = false;
   bool no_durable_dedup = false;
   std::string guarantee = "exactly-once";
@@ -119,7 +119,7 @@ class ProcessCommand : public Command {
     app->add_option("--log-format", log_format,
                     "text (one line per event) or json (one JSON object per line)")
         ->capture_default_str();
-    RegisterPipelineFlags(app, &options.pipeline, &window_hours);
+    RegisterPipelineFlags(app, &options.pipeline, &pipeline_flags);
     command = app;
     return app;
   }
@@ -160,7 +160,7 @@ class ProcessCommand : public Command {
                                                     : service::Guarantee::kAtLeastOnce;
     options.topology =
         topology == "scale-out" ? service::Topology::kScaleOut : service::Topology::kSingle;
-    options.pipeline.dedupe.window_ms = static_cast<int64_t>(window_hours * 3600 * 1000);
+    pipeline_flags.Apply(&options.pipeline);
     // The shutdown bound holds even where librdkafka would wait longer (closing a consumer
     // while the broker is stalled): past it, the process exits, and the broker aborts what
     // was left open.

@@ -13,6 +13,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "processors/normalize/charset.h"
+#include "processors/normalize/html_tree.h"
 #include "processors/normalize/text.h"
 #include "common/string_util.h"
 
@@ -1196,28 +1197,40 @@ bool IsVoidOrAutoClosed(std::string_view name) {
   return InList(kNames, name);
 }
 
-// Attributes the extractor reads (ElementFlags, CollectMetadata, the root's lang, meta
-// charset). The others (data-*, src, srcset, on*, width, ...) are a large share of a page's
-// markup and gumbo reads them a code point at a time: PrepareHtml drops them.
-bool IsReadAttribute(std::string_view name) {
-  static constexpr std::string_view kNames[] = {
-      "aria-hidden", "charset", "class",    "content", "datetime", "hidden", "href",
-      "http-equiv",  "id",      "itemprop", "lang",    "name",     "property", "rel",
-      "role",        "style",   "type"};
-  static_assert(IsSortedList(kNames));
+// Attributes the extractor reads: on every element those of ElementFlags (class, id, role,
+// style, hidden, aria-hidden, itemprop, rel); on some elements those of CollectMetadata and
+// the root (meta: name, property, http-equiv, content, charset; link: href; script: type;
+// time: datetime; html: lang). The others (data-*, href of links, src, srcset, on*, width,
+// ...) are a large share of a page's markup, and gumbo reads them a code point at a time:
+// PrepareHtml drops them. `tag` is the lower-cased element name.
+bool IsReadAttribute(std::string_view tag, std::string_view name) {
+  static constexpr std::string_view kEverywhere[] = {"aria-hidden", "class", "hidden", "id",
+                                                     "itemprop",    "rel",   "role",   "style"};
+  static_assert(IsSortedList(kEverywhere));
   if (name.size() > 12) return false;
-  char lower[16];
+  char buffer[16];
   for (size_t i = 0; i < name.size(); ++i) {
-    lower[i] = absl::ascii_tolower(static_cast<unsigned char>(name[i]));
+    buffer[i] = absl::ascii_tolower(static_cast<unsigned char>(name[i]));
   }
-  return InList(kNames, std::string_view(lower, name.size()));
+  const std::string_view lower(buffer, name.size());
+  if (InList(kEverywhere, lower)) return true;
+  if (tag == "meta") {
+    return lower == "name" || lower == "property" || lower == "http-equiv" ||
+           lower == "content" || lower == "charset";
+  }
+  if (tag == "link") return lower == "href";
+  if (tag == "script") return lower == "type";
+  if (tag == "time") return lower == "datetime";
+  if (tag == "html") return lower == "lang";
+  return false;
 }
 
 // `tag` is a whole start tag ("<div class=a data-x='1'>") whose name ends at `name_end`.
 // Writes it to `out` without the attributes the extractor never reads and returns true; or
 // returns false, writing nothing, when there is none to drop or the tag is not plainly
 // formed (then gumbo gets it as it was).
-bool StripUnreadAttributes(std::string_view tag, size_t name_end, std::string* out) {
+bool StripUnreadAttributes(std::string_view tag, size_t name_end, std::string_view tag_name,
+                           std::string* out) {
   const size_t end = tag.size() - 1;  // the '>'
   if (tag.back() != '>') return false;
   struct Span {
@@ -1261,7 +1274,7 @@ bool StripUnreadAttributes(std::string_view tag, size_t name_end, std::string* o
         }
       }
     }
-    if (IsReadAttribute(name)) {
+    if (IsReadAttribute(tag_name, name)) {
       if (kept_count == 32) return false;
       kept[kept_count++] = Span{start, i};
     } else {
@@ -1340,7 +1353,7 @@ bool PrepareHtml(std::string_view html, std::string* out) {
     }
     if (!closing && depth < kMaxNesting) {
       std::string rewritten;
-      if (StripUnreadAttributes(html.substr(lt, tag_end - lt), name_end - lt, &rewritten)) {
+      if (StripUnreadAttributes(html.substr(lt, tag_end - lt), name_end - lt, name, &rewritten)) {
         skip(lt, tag_end);
         result.append(rewritten);
       }
@@ -1363,106 +1376,30 @@ bool PrepareHtml(std::string_view html, std::string* out) {
   return true;
 }
 
-// Gumbo's memory for one page: a bump allocator, emptied in one go after the page. Gumbo
-// makes a great many small allocations (nodes, attribute vectors, string buffers) and frees
-// each at the end; through malloc that was a fifth of the time spent on a page
-// (docs/PERFORMANCE.md). Freed blocks are not reused within a page: what a page's tree takes
-// is bounded by the page's size (a few times the HTML, plus buffers that doubled). One arena
-// per thread keeps its blocks for the next page (up to kKeptBytes), so that their pages are
-// not faulted in again for every page.
-class GumboArena {
- public:
-  GumboArena() = default;
-  GumboArena(const GumboArena&) = delete;
-  GumboArena& operator=(const GumboArena&) = delete;
-  ~GumboArena() {
-    for (char* block : blocks_) std::free(block);
-    for (char* large : large_) std::free(large);
-  }
-  static void* Allocate(void* arena, size_t size) {
-    return static_cast<GumboArena*>(arena)->Take(size);
-  }
-  static void Release(void*, void*) {}
-
-  // Forgets every allocation; keeps up to kKeptBytes of blocks for the next page.
-  void Reset() {
-    for (char* large : large_) std::free(large);
-    large_.clear();
-    const size_t keep = kKeptBytes / kBlockBytes;
-    for (size_t i = keep; i < blocks_.size(); ++i) std::free(blocks_[i]);
-    if (blocks_.size() > keep) blocks_.resize(keep);
-    current_ = 0;
-    next_ = blocks_.empty() ? nullptr : blocks_[0];
-    remaining_ = blocks_.empty() ? 0 : kBlockBytes;
-  }
-
- private:
-  static constexpr size_t kBlockBytes = 64 * 1024;  // below malloc's mmap threshold
-  static constexpr size_t kKeptBytes = 8 << 20;
-
-  void* Take(size_t size) {
-    size = (size + 15) & ~size_t{15};
-    if (size > kBlockBytes / 4) {  // a large buffer: its own allocation
-      char* large = static_cast<char*>(std::malloc(size));
-      if (large != nullptr) large_.push_back(large);
-      return large;
-    }
-    if (size > remaining_) {
-      if (blocks_.empty() || current_ + 1 >= blocks_.size()) {
-        char* block = static_cast<char*>(std::malloc(kBlockBytes));
-        if (block == nullptr) return nullptr;
-        blocks_.push_back(block);
-        current_ = blocks_.size() - 1;
-      } else {
-        ++current_;  // a block kept from an earlier page
-      }
-      next_ = blocks_[current_];
-      remaining_ = kBlockBytes;
-    }
-    void* at = next_;
-    next_ += size;
-    remaining_ -= size;
-    return at;
-  }
-
-  std::vector<char*> blocks_;  // kBlockBytes each, in use order
-  std::vector<char*> large_;   // this page's large buffers
-  size_t current_ = 0;
-  char* next_ = nullptr;
-  size_t remaining_ = 0;
-};
-
-HtmlExtraction ExtractParsed(std::string_view html) {
+HtmlExtraction ExtractParsed(std::string_view html, HtmlParser parser) {
   HtmlExtraction out;
   std::string stripped;
   if (PrepareHtml(html, &stripped)) html = stripped;
-  thread_local GumboArena arena;
-  arena.Reset();
-  GumboOptions options = kGumboDefaultOptions;
-  options.max_errors = 0;  // do not record parse errors
-  options.allocator = &GumboArena::Allocate;
-  options.deallocator = &GumboArena::Release;
-  options.userdata = &arena;
-  GumboOutput* output = gumbo_parse_with_options(&options, html.data(), html.size());
-  if (output == nullptr) return out;
-  Extractor extractor(output);
+  HtmlTree tree(html, parser);
+  if (tree.output() == nullptr) return out;
+  Extractor extractor(tree.output());
   extractor.Run(&out);
-  // No gumbo_destroy_output: the arena frees the whole tree.
   return out;
 }
 
 }  // namespace
 
-HtmlExtraction ExtractHtml(std::string_view bytes, std::string_view declared_charset) {
+HtmlExtraction ExtractHtml(std::string_view bytes, std::string_view declared_charset,
+                           HtmlParser parser) {
   DecodedText decoded = DecodeToUtf8(bytes, declared_charset);
-  HtmlExtraction out = ExtractParsed(decoded.text);
+  HtmlExtraction out = ExtractParsed(decoded.text, parser);
   out.charset = decoded.charset;
   out.invalid_utf8_replaced = decoded.invalid_replaced;
   return out;
 }
 
-HtmlExtraction ExtractHtmlUtf8(std::string_view html) {
-  HtmlExtraction out = ExtractParsed(html);
+HtmlExtraction ExtractHtmlUtf8(std::string_view html, HtmlParser parser) {
+  HtmlExtraction out = ExtractParsed(html, parser);
   out.charset = "utf-8";
   return out;
 }

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "processors/normalize/normalize.h"
 #include "processors/normalize/structure.h"
 
 namespace newsflow::normalize::internal {
@@ -35,10 +36,11 @@ struct HtmlExtraction {
 //  * blocks with more than half of their text in links (text inside <a> counts as link
 //    text whatever its tags) are dropped, and so are containers of 3+ links with >= 60% of
 //    their text in links; when that leaves no paragraph, the links are kept.
-HtmlExtraction ExtractHtml(std::string_view bytes, std::string_view declared_charset);
+HtmlExtraction ExtractHtml(std::string_view bytes, std::string_view declared_charset,
+                           HtmlParser parser = HtmlParser::kGumbo);
 
 // Same for text that is already UTF-8 (an HTML fragment in RawArticle.body).
-HtmlExtraction ExtractHtmlUtf8(std::string_view html);
+HtmlExtraction ExtractHtmlUtf8(std::string_view html, HtmlParser parser = HtmlParser::kGumbo);
 
 // True when plain text is in fact HTML markup ("<p>...</p>", "<br>", "<div ...>").
 bool LooksLikeHtml(std::string_view text);

@@ -128,11 +128,11 @@ absl::StatusOr<NormalizedArticle> Normalizer::Normalize(const v1::RawArticle& ra
 
   std::string body_storage;
   if (is_html) {
-    take_html(internal::ExtractHtml(raw.html(), raw.charset()));
+    take_html(internal::ExtractHtml(raw.html(), raw.charset(), options_.html_parser));
   } else {
     std::string_view body = RepairedView(raw.body(), &body_storage, &article.invalid_utf8_replaced);
     if (internal::LooksLikeHtml(body)) {
-      take_html(internal::ExtractHtmlUtf8(body));
+      take_html(internal::ExtractHtmlUtf8(body, options_.html_parser));
       article.charset.clear();
     } else {
       article.content_format = "text";
