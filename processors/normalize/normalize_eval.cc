@@ -5,7 +5,7 @@
 //       seed, news_cluster, basil and Reuters-21578 articles get a dateline, byline, caption
 //       or sub-heading split off (with the first `samples` examples of each to judge), plus
 //       the labelled Reuters dateline test.
-//   normalize_eval extraction <trafilatura-eval dir> [limit] [-v|-vv]
+//   normalize_eval extraction <trafilatura-eval dir> [limit] [-v|-vv|-] [libxml2]
 //       Main-text extraction score on trafilatura's benchmark (snippets that must / must not
 //       appear in title + body, and in the body alone), as precision / recall / F1, plus
 //       throughput. -v lists pages with errors, -vv each missed / kept snippet.
@@ -86,14 +86,17 @@ struct Score {
 // "body"; the headline of the primary measure) and "body" alone (comparable with extractors
 // such as trafilatura, whose main text has no title). Subtitle and captions have fields of
 // their own and are in neither.
-int Extraction(const std::filesystem::path& dir, size_t limit, bool verbose, bool snippets) {
+int Extraction(const std::filesystem::path& dir, size_t limit, bool verbose, bool snippets,
+               newsflow::normalize::HtmlParser parser = newsflow::normalize::HtmlParser::kGumbo) {
   std::ifstream in(dir / "evaldata.json");
   nlohmann::json eval = nlohmann::json::parse(in, nullptr, false);
   if (eval.is_discarded()) {
     std::cerr << "cannot read " << (dir / "evaldata.json") << "\n";
     return 1;
   }
-  Normalizer normalizer({});
+  newsflow::normalize::NormalizeOptions options;
+  options.html_parser = parser;
+  Normalizer normalizer(options);
   size_t pages = 0, failed = 0, bytes = 0;
   Score with_title, body_only;
   double seconds = 0;
@@ -448,7 +451,8 @@ int Quality(const std::filesystem::path& data, size_t samples) {
 int main(int argc, char** argv) {
   if (argc < 3) {
     std::cerr << "usage: normalize_eval quality <shared data dir> [samples]\n"
-                 "       normalize_eval extraction <trafilatura-eval dir> [limit] [-v|-vv]\n"
+                 "       normalize_eval extraction <trafilatura-eval dir> [limit] [-v|-vv|-] "
+                 "[libxml2]\n"
                  "       normalize_eval jsonl <file.jsonl> [limit]\n";
     return 2;
   }
@@ -456,7 +460,12 @@ int main(int argc, char** argv) {
   size_t limit = argc > 3 ? std::strtoul(argv[3], nullptr, 10) : 0;
   bool snippets = argc > 4 && std::string(argv[4]) == "-vv";
   bool verbose = snippets || (argc > 4 && std::string(argv[4]) == "-v");
-  if (mode == "extraction") return Extraction(argv[2], limit, verbose, snippets);
+  if (mode == "extraction") {
+    const bool libxml2 = argc > 5 && std::string(argv[5]) == "libxml2";
+    return Extraction(argv[2], limit, verbose, snippets,
+                      libxml2 ? newsflow::normalize::HtmlParser::kLibxml2
+                              : newsflow::normalize::HtmlParser::kGumbo);
+  }
   if (mode == "jsonl") return Jsonl(argv[2], limit);
   if (mode == "languages") return Languages(argv[2], limit);
   if (mode == "page") return Page(argv[2]);
