@@ -668,7 +668,10 @@ int64_t Deduper::BoundEventTime(int64_t event_time_ms, bool* clamped) {
     const int64_t span = recent[recent.size() - 3] - recent[2];
     const int64_t lead = std::max(options_.max_event_time_lead_ms, 2 * span);
     if (bounded > median + lead) {
-      bounded = median + lead;
+      // A clamped time is an outlier: it may move the window at most the fixed lead past
+      // the newest time seen, so one misdated story never evicts what the stream is on.
+      bounded = std::min(median + lead, std::max(newest_event_time_ms_, median) +
+                                            options_.max_event_time_lead_ms);
       *clamped = true;
       ++stats_.event_times_clamped;
     }

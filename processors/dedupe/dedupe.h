@@ -84,9 +84,10 @@ struct DedupeOptions {
   int64_t window_ms = 7LL * 24 * 3600 * 1000;
   // An event time further ahead of the median of the stream's recent ones than this (or
   // than twice the span those cover, less their two highest and two lowest, when larger:
-  // sparse streams move in bigger steps) is taken as that bound: one record with a wrong
-  // date must not move the window and evict the whole index. Measured on the last 31 known
-  // event times, once there are 8. Default 1 day.
+  // sparse streams move in bigger steps) is taken as that bound, and never as more than
+  // this lead past the newest time seen: one record with a wrong date must not move the
+  // window and evict the whole index. Measured on the last 31 known event times, once
+  // there are 8. Default 1 day.
   int64_t max_event_time_lead_ms = 24LL * 3600 * 1000;
   // At most this many articles are indexed; the oldest-inserted is evicted first.
   // Default 1,000,000; at most 100,000,000 (and max_articles * (bands + 2) < 2^32).
