@@ -59,6 +59,8 @@ std::unique_ptr<Command> MakeBatchCommand();
 std::unique_ptr<Command> MakeConsumeCommand();
 std::unique_ptr<Command> MakeTopicsCommand();
 std::unique_ptr<Command> MakeTrainCommand();
+std::unique_ptr<Command> MakeSchemaCommand();
+std::unique_ptr<Command> MakeDashboardCommand();
 
 // Flags shared by every command that talks to Kafka.
 struct KafkaFlags {

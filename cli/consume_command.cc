@@ -11,6 +11,7 @@
 #include "cli/output.h"
 #include "common/clock.h"
 #include "producers/latency_summary.h"
+#include "proto/confluent_framing.h"
 
 namespace newsflow::cli {
 namespace {
@@ -117,7 +118,10 @@ class ConsumeCommand : public Command {
 
   bool Measure(const std::string& value, int64_t received_ms) {
     v1::EnrichedArticle article;
-    if (!article.ParseFromString(value)) return Print(value);  // reports the bad record
+    auto payload = ProtobufPayload(value);
+    if (!payload.ok() || !article.ParseFromArray(payload->data(), static_cast<int>(payload->size()))) {
+      return Print(value);  // reports the bad record
+    }
     const int64_t sent_ms = article.provenance().ingested_at_ms();
     if (sent_ms < latency_since_ms) {
       ++latency_skipped;
@@ -136,7 +140,14 @@ class ConsumeCommand : public Command {
     } else {
       message = std::make_unique<v1::EnrichedArticle>();
     }
-    if (!message->ParseFromString(value)) {
+    // Plain protobuf or the Confluent framing (process --output-framing confluent).
+    auto payload = ProtobufPayload(value);
+    if (!payload.ok()) {
+      std::cerr << "newsflow consume: a record of " << value.size()
+                << " bytes: " << payload.status().message() << "\n";
+      return false;
+    }
+    if (!message->ParseFromArray(payload->data(), static_cast<int>(payload->size()))) {
       std::cerr << "newsflow consume: a record of " << value.size() << " bytes is not a "
                 << message->GetTypeName() << "\n";
       return false;

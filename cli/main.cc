@@ -50,6 +50,8 @@ int Main(int argc, char** argv) {
   commands.push_back(MakeConsumeCommand());
   commands.push_back(MakeTopicsCommand());
   commands.push_back(MakeTrainCommand());
+  commands.push_back(MakeSchemaCommand());
+  commands.push_back(MakeDashboardCommand());
   std::vector<CLI::App*> subcommands;
   std::string config_path;  // read before parsing (ScanCommandLine); declared for --help
   bool print_config = false;

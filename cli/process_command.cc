@@ -12,7 +12,11 @@
 
 #include "absl/time/time.h"
 #include "cli/command.h"
+#include "newsflow/v1/article.pb.h"
 #include "processors/service/processor_service.h"
+#include "proto/confluent_framing.h"
+#include "proto/schema_files.h"
+#include "registry/schema_registry.h"
 
 namespace newsflow::cli {
 namespace {
@@ -29,6 +33,9 @@ class ProcessCommand : public Command {
   int http_port = 0;
   std::string log_level = "info";
   std::string log_format = "text";
+  std::string output_framing = "none";
+  registry::SchemaRegistryOptions registry_options;
+  std::string subject_strategy = "topic";
   CLI::App* command = nullptr;
 
   CLI::App* Register(CLI::App* parent) override {
@@ -119,6 +126,26 @@ class ProcessCommand : public Command {
     app->add_option("--log-format", log_format,
                     "text (one line per event) or json (one JSON object per line)")
         ->capture_default_str();
+    app->add_option("--output-framing", output_framing,
+                    "none (plain protobuf) or confluent (Schema Registry wire format: magic "
+                    "byte, schema id, message indexes, protobuf; what Kafka Connect, ksqlDB, "
+                    "Flink SQL and confluent-kafka deserializers expect; needs "
+                    "--schema-registry-url)")
+        ->check(CLI::IsMember({"none", "confluent"}))
+        ->capture_default_str();
+    app->add_option("--schema-registry-url", registry_options.url,
+                    "Schema Registry the enriched topic's schema is registered with at start "
+                    "(--output-framing confluent)");
+    app->add_option("--schema-subject-strategy", subject_strategy,
+                    "Subject the schema is registered under: topic (<topic>-value), record "
+                    "(newsflow.v1.EnrichedArticle) or topic-record (<topic>-<record>)")
+        ->check(CLI::IsMember({"topic", "record", "topic-record"}))
+        ->capture_default_str();
+    app->add_option("--schema-registry-basic-auth-credentials", registry_options.basic_auth_user_info,
+                    "USER:PASSWORD for the Schema Registry (prefer the environment variable "
+                    "NEWSFLOW_SCHEMA_REGISTRY_BASIC_AUTH_CREDENTIALS)");
+    app->add_option("--schema-registry-ca-location", registry_options.ca_location,
+                    "CA bundle for an https Schema Registry (default: the system's)");
     RegisterPipelineFlags(app, &options.pipeline, &pipeline_flags);
     command = app;
     return app;
@@ -161,6 +188,28 @@ class ProcessCommand : public Command {
     options.topology =
         topology == "scale-out" ? service::Topology::kScaleOut : service::Topology::kSingle;
     pipeline_flags.Apply(&options.pipeline);
+    if (output_framing == "confluent") {
+      if (registry_options.url.empty()) {
+        return Fail(absl::InvalidArgumentError(
+                        "--output-framing confluent needs --schema-registry-url"),
+                    "process");
+      }
+      // Registered once at start; the id is cached for the life of the process (a schema
+      // that changes needs a new build, hence a restart).
+      auto strategy = registry::ParseSubjectNameStrategy(subject_strategy);
+      if (!strategy.ok()) return Fail(strategy.status(), "process");
+      const google::protobuf::Descriptor* message = v1::EnrichedArticle::descriptor();
+      const std::string subject =
+          registry::SubjectName(*strategy, options.topics.enriched, message->full_name());
+      auto id = registry::SchemaRegistryClient(registry_options)
+                    .RegisterProtobuf(subject, ProtoFileText(message->file()->name()));
+      if (!id.ok()) return Fail(id.status(), "process");
+      options.enriched_value_prefix = ConfluentPrefix(*id, MessageIndexes(message));
+      log.Info("process", "output schema registered",
+               {{"subject", subject}, {"schema_id", *id}, {"registry", registry_options.url}});
+    } else if (!registry_options.url.empty()) {
+      log.Warn("process", "--schema-registry-url is ignored without --output-framing confluent");
+    }
     // The shutdown bound holds even where librdkafka would wait longer (closing a consumer
     // while the broker is stalled): past it, the process exits, and the broker aborts what
     // was left open.

@@ -458,6 +458,24 @@ absl::StatusOr<std::map<int32_t, int64_t>> Consumer::Committed(const std::string
   return offsets;
 }
 
+absl::StatusOr<std::vector<TopicPartitionOffset>> Consumer::OffsetsForTime(
+    const std::vector<TopicPartitionOffset>& partitions, int64_t timestamp_ms, int timeout_ms) {
+  std::vector<RdKafka::TopicPartition*> list;
+  for (const TopicPartitionOffset& p : partitions) {
+    list.push_back(RdKafka::TopicPartition::create(p.topic, p.partition, timestamp_ms));
+  }
+  absl::Status status = KafkaErrorToStatus(consumer_->offsetsForTimes(list, timeout_ms),
+                                           "looking up offsets by time");
+  std::vector<TopicPartitionOffset> offsets;
+  for (RdKafka::TopicPartition* partition : list) {
+    const int64_t offset = partition->offset();
+    offsets.push_back({partition->topic(), partition->partition(), offset >= 0 ? offset : kOffsetEnd});
+  }
+  RdKafka::TopicPartition::destroy(list);
+  if (!status.ok()) return status;
+  return offsets;
+}
+
 BrokerHealth Consumer::Health(int64_t max_silence_ms) const {
   return callbacks_->Health(max_silence_ms);
 }

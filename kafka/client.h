@@ -208,6 +208,8 @@ struct TopicPartitionOffset {
 // An offset that tells an assignment to start where the group committed (else where
 // auto.offset.reset says): librdkafka's RD_KAFKA_OFFSET_INVALID.
 inline constexpr int64_t kOffsetCommitted = -1001;
+// The end of a partition (what is written from now on): RD_KAFKA_OFFSET_END.
+inline constexpr int64_t kOffsetEnd = -1;
 
 struct ConsumerOptions {
   ClientOptions client;
@@ -274,6 +276,13 @@ class Consumer {
   // (-1 where nothing is committed).
   absl::StatusOr<std::map<int32_t, int64_t>> Committed(const std::string& topic, int partitions,
                                                        int timeout_ms = 10000);
+
+  // For each partition, the earliest offset whose record timestamp is at or after
+  // `timestamp_ms` (kOffsetEnd when there is none yet): where a reader that only wants the
+  // last hours starts. May be called from a rebalance hook.
+  absl::StatusOr<std::vector<TopicPartitionOffset>> OffsetsForTime(
+      const std::vector<TopicPartitionOffset>& partitions, int64_t timestamp_ms,
+      int timeout_ms = 10000);
 
   // Number of partitions currently assigned.
   int AssignedPartitions();

@@ -55,6 +55,10 @@ struct ProcessorOptions {
   // ahead of the polling thread, which keeps the order and runs dedupe, produce and commit;
   // 0 = everything on the polling thread. Default 1 (two cores: this and the broker's I/O).
   int prepare_threads = 1;
+  // Bytes written before every enriched record's protobuf payload: the Confluent framing
+  // (proto/confluent_framing.h) when outputs are registered with a Schema Registry; empty =
+  // plain protobuf. Default empty.
+  std::string enriched_value_prefix;
   // Records per batch; offsets are committed once per batch. Default 500.
   int batch_size = 500;
   // A batch is closed after this long even if not full. Default 100 ms.

@@ -64,6 +64,9 @@ absl::Status Session::Start() {
     int64_t output_limit = Limit(context_.enriched_limit);
     if (scale_out_) output_limit = std::min(output_limit, Limit(context_.by_scope_limit));
     pipeline_options_.max_record_bytes = kafka::RecordValueBudget(output_limit, kMaxKeyBytes);
+    const size_t prefix = options_.enriched_value_prefix.size();
+    pipeline_options_.max_record_bytes =
+        pipeline_options_.max_record_bytes > prefix ? pipeline_options_.max_record_bytes - prefix : 1;
   }
   auto pipeline = pipeline::Pipeline::Create(pipeline_options_);
   if (!pipeline.ok()) return pipeline.status();
@@ -426,8 +429,9 @@ absl::Status Session::ProcessRecord(const kafka::ConsumedMessage& message,
     (*task)->processed_next[message.partition] = message.offset + 1;
     batch_.tasks.insert(*task);
     if (outcome.event_time_clamped) ++tally.clamped_by_stream;
-    stage_status = SendOutput(topics_.enriched, context_.enriched_limit, outcome.article.key(),
-                              outcome.article.SerializeAsString());
+    std::string value = options_.enriched_value_prefix;
+    outcome.article.AppendToString(&value);
+    stage_status = SendOutput(topics_.enriched, context_.enriched_limit, outcome.article.key(), value);
     if (stage_status.ok()) {
       switch (outcome.article.dedup().status()) {
         case v1::DedupVerdict::EXACT_DUPLICATE:
