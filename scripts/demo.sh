@@ -101,6 +101,37 @@ step "What came out on $run.news.enriched  (* = focus country, @ = dateline only
 step "Dead letters on $run.news.dlq"
 "$newsflow" consume --brokers "$brokers" --topic "$run.news.dlq" --idle-ms 1000
 
+step "Dashboard: newsflow dashboard (a consumer of $run.news.enriched, left running)"
+# One demo dashboard at a time: the previous one (an older run's topic) is replaced.
+dashboard_pid_file="$HOME/.cache/newsflow/demo-dashboard.pid"
+mkdir -p "$(dirname "$dashboard_pid_file")"
+if [ -f "$dashboard_pid_file" ] &&
+   [ "$(ps -p "$(cat "$dashboard_pid_file")" -o comm= 2>/dev/null)" = newsflow ]; then
+  kill "$(cat "$dashboard_pid_file")" 2>/dev/null || true
+  sleep 1
+fi
+dashboard_port=${NEWSFLOW_DASHBOARD_PORT:-8080}
+nohup "$newsflow" dashboard --brokers "$brokers" --topic "$run.news.enriched" \
+  --http-port "$dashboard_port" >"$HOME/.cache/newsflow/demo-dashboard.log" 2>&1 &
+echo $! >"$dashboard_pid_file"
+dashboard_url="http://127.0.0.1:$dashboard_port/"
+for _ in $(seq 1 60); do
+  curl -fs "${dashboard_url}readyz" >/dev/null 2>&1 && break
+  sleep 0.5
+done
+if curl -fs "${dashboard_url}readyz" >/dev/null 2>&1; then
+  curl -fs "${dashboard_url}api/summary?window=3600" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+print("  last hour: %d articles (%d unique, %d near-duplicates, %d exact duplicates)" % (
+    s["articles"], s["unique"], s["nearDuplicates"], s["exactDuplicates"]))
+print("  topics: " + ", ".join("%s %d" % (t["label"], t["articles"]) for t in s["topics"][:5]))
+print("  largest story: %s (%d copies)" % (s["topClusters"][0]["title"], s["topClusters"][0]["size"]))' >&2
+  echo "  open $dashboard_url   (stop it: kill \$(cat $dashboard_pid_file))" >&2
+else
+  echo "  the dashboard did not come up; see $HOME/.cache/newsflow/demo-dashboard.log" >&2
+fi
+
 cat >&2 <<DONE
 
 Done. Try:
@@ -108,5 +139,6 @@ Done. Try:
   $newsflow batch data/samples            # the same pipeline without Kafka
   $newsflow poll --sources FEEDS.txt       # follow your own feeds (README: Following feeds)
   $newsflow produce FILE.warc.gz          # import a web archive (README: Importing web archives)
+  $dashboard_url                          # the dashboard (newsflow dashboard --help)
   deploy/kafka.sh stop                    # stop the local broker
 DONE

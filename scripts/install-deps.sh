@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian bookworm packages newsflow needs (only the missing ones).
-# Java and Maven are needed by deploy/kafka.sh to fetch and run the local Kafka broker.
+# Java and Maven are needed by deploy/kafka.sh to fetch and run the local Kafka broker;
+# prometheus (with promtool), chromium and chromium-driver by the tests of deploy/prometheus,
+# deploy/grafana and the dashboard page; python3-venv by the Python client's tests.
 set -euo pipefail
 
 packages=(
@@ -10,7 +12,8 @@ packages=(
   nlohmann-json3-dev libcli11-dev libutf8proc-dev libgumbo-dev libcld2-dev libxxhash-dev libfasttext-dev
   libcpp-httplib-dev libtomlplusplus-dev libssl-dev
   zlib1g-dev libisal-dev libxml2-dev libpugixml-dev libpsl-dev libcurl4-openssl-dev libsqlite3-dev
-  python3
+  python3 python3-venv curl
+  prometheus chromium chromium-driver
 )
 command -v java >/dev/null 2>&1 || packages+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || packages+=(maven)
