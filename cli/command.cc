@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "ingest/warc_articles.h"
+#include "processors/tag/topic_model.h"
 
 namespace newsflow::cli {
 namespace {
@@ -225,12 +226,19 @@ void RegisterPipelineFlags(CLI::App* app, pipeline::PipelineOptions* options,
                   "Gazetteer TSV (default: the one built into the binary)");
   app->add_option("--topic-lexicon", options->tag.topic_lexicon_path,
                   "Topic lexicon TSV (default: the one built into the binary)");
+  options->tag.topic_model_path = tag::kDefaultTopicModel;
   app->add_option("--topic-model", options->tag.topic_model_path,
-                  "Topic model made by 'newsflow train' (e.g. "
-                  "data/models/reuters21578-topics-v3.bin); default: lexicon only");
+                  "Topic model blended with the lexicon: the built-in IPTC top-level model "
+                  "(builtin:iptc-topics-v1, docs/QUALITY.md), a file made by 'newsflow train' "
+                  "(e.g. data/models/reuters21578-topics-v3.bin), or none (the lexicon alone)")
+      ->capture_default_str();
   app->add_option("--topic-model-weight", options->tag.topic_model_weight,
                   "Weight of the model in IPTC topic scores (labels outside IPTC are "
                   "reported as they are)")
+      ->capture_default_str();
+  app->add_option("--topic-model-max-words", options->tag.topic_model_options.max_words,
+                  "Words the model reads (as trained with 'newsflow train --max-words'; 0 = "
+                  "up to 400; a built-in model knows its own)")
       ->capture_default_str();
   app->add_option("--topic-model-threshold", options->tag.topic_model_options.min_probability,
                   "Model labels at or above this probability are reported")

@@ -81,6 +81,10 @@ class TrainCommand : public Command {
     app->add_option("--quantize", train.quantize, "Product-quantize (smaller file)")
         ->capture_default_str();
     app->add_option("--seed", train.seed, "Random seed")->capture_default_str();
+    app->add_option("--max-words", train.max_words,
+                    "Words of each article the model reads, title first (load it with the "
+                    "same --topic-model-max-words)")
+        ->capture_default_str();
     return app;
   }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "processors/tag/tagger.h"
+#include "processors/tag/topic_model.h"
 
 namespace newsflow::tag {
 namespace {
@@ -117,6 +118,41 @@ TaggerOptions WithModel() {
   options.topic_model_path = NEWSFLOW_TOPIC_MODEL_PATH;
   return options;
 }
+
+// The default of `newsflow process` and `batch`: the built-in IPTC top-level model.
+TaggerOptions WithDefaultModel() {
+  TaggerOptions options;
+  options.topic_model_path = kDefaultTopicModel;
+  return options;
+}
+
+void BM_TagWithDefaultModel(benchmark::State& state) {
+  TagBenchmark(state, WithDefaultModel(), BenchmarkArticle());
+}
+BENCHMARK(BM_TagWithDefaultModel);
+
+void BM_TagWithDefaultModel5KB(benchmark::State& state) {
+  TagInput input = BenchmarkArticle();
+  const std::vector<std::string> original = input.paragraphs;
+  for (size_t k = 0; ArticleBytes(input) < 5000; ++k) {
+    input.paragraphs.push_back(original[k % original.size()]);
+  }
+  TagBenchmark(state, WithDefaultModel(), input);
+}
+BENCHMARK(BM_TagWithDefaultModel5KB);
+
+// Loading the built-in model from the binary (the default's start-up cost).
+void BM_CreateWithDefaultModel(benchmark::State& state) {
+  for (auto _ : state) {
+    absl::StatusOr<std::unique_ptr<Tagger>> tagger = Tagger::Create(WithDefaultModel());
+    if (!tagger.ok()) {
+      state.SkipWithError(std::string(tagger.status().message()).c_str());
+      return;
+    }
+    benchmark::DoNotOptimize(tagger);
+  }
+}
+BENCHMARK(BM_CreateWithDefaultModel)->Unit(benchmark::kMillisecond);
 
 // Regions + IPTC topics + the fastText model: the configuration the speed target is for.
 void BM_TagWithModel(benchmark::State& state) {

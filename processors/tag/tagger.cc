@@ -180,6 +180,12 @@ class TaggerImpl final : public Tagger {
                       return lexicon_.TopicIndex(code) >= 0;
                     });
     }
+    // Top levels the lexicon carries alone: their topics are scored without the model.
+    lexicon_only_top_.assign(lexicon_.topics().size(), 0);
+    for (const std::string& code : options_.lexicon_only_topics) {
+      const int t = lexicon_.TopicIndex(code);
+      if (t >= 0) lexicon_only_top_[lexicon_.topics()[t].top] = 1;
+    }
   }
 
   TagResult Tag(const TagInput& input) const override;
@@ -223,6 +229,7 @@ class TaggerImpl final : public Tagger {
   TopicLexicon lexicon_;
   absl::flat_hash_map<uint64_t, FirstInfo> first_;
   bool blend_iptc_ = false;  // the model emits IPTC codes: blend them with the lexicon
+  std::vector<uint8_t> lexicon_only_top_;  // by top-level topic index: 1 = never blended
 };
 
 // Fills hashes[k] with the combined hash of tokens [i, i + k + 1); returns how many tokens
@@ -607,12 +614,33 @@ void TaggerImpl::ScoreTopics(Scratch& s, TagResult* result) const {
     int topic;
   };
   std::vector<Candidate> candidates;
+  Candidate best_below{0.0f, -1};
   for (int t : s.touched_topics) {
     const float total = s.topic_total[t];
     float score = total > 0 ? 1.0f - std::exp(-total / kTopicScale) : 0.0f;
-    if (blend) score = (1 - w) * score + w * std::max(0.0f, s.topic_model[t]);
-    if (score < options_.min_topic_score || topics[t].depth > options_.max_topic_depth) continue;
+    if (blend) {
+      const float wt = lexicon_only_top_[topics[t].top] ? w * 0.5f : w;
+      // A model of top levels says nothing of a deeper topic itself: the deeper topic takes
+      // the model's belief in its branch, so government rises and falls with politics.
+      const float model =
+          s.topic_model[t] >= 0 ? s.topic_model[t] : std::max(0.0f, s.topic_model[topics[t].top]);
+      score = (1 - wt) * score + wt * model;
+    }
+    if (topics[t].depth > options_.max_topic_depth) continue;
+    if (score < options_.min_topic_score) {
+      // Ties go to the broader topic, as in the ranking below.
+      if (score > best_below.score ||
+          (score == best_below.score && best_below.topic >= 0 &&
+           topics[t].depth < topics[best_below.topic].depth)) {
+        best_below = {score, t};
+      }
+      continue;
+    }
     candidates.push_back({std::min(1.0f, score), t});
+  }
+  if (candidates.empty() && best_below.topic >= 0 &&
+      best_below.score >= options_.min_top_topic_score) {
+    candidates.push_back(best_below);
   }
   std::sort(candidates.begin(), candidates.end(), [&](const Candidate& a, const Candidate& b) {
     if (a.score != b.score) return a.score > b.score;
@@ -746,6 +774,9 @@ std::string_view RegionRoleName(RegionRole role) {
 }
 
 absl::Status TaggerOptions::Validate() const {
+  if (!(min_top_topic_score >= 0 && min_top_topic_score <= 1)) {
+    return absl::InvalidArgumentError("min_top_topic_score must be in [0, 1]");
+  }
   if (!(min_topic_score >= 0 && min_topic_score <= 1)) {
     return absl::InvalidArgumentError("min_topic_score must be in [0, 1]");
   }
@@ -775,6 +806,7 @@ absl::Status TopicModelOptions::Validate() const {
   if (!(top_min_probability >= 0 && top_min_probability <= 1))
     return absl::InvalidArgumentError("topic model top_min_probability must be in [0, 1]");
   if (max_labels < 0) return absl::InvalidArgumentError("topic model max_labels must be >= 0");
+  if (max_words < 0) return absl::InvalidArgumentError("topic model max_words must be >= 0");
   return absl::OkStatus();
 }
 
@@ -790,7 +822,8 @@ absl::StatusOr<std::unique_ptr<Tagger>> Tagger::Create(const TaggerOptions& opti
   absl::StatusOr<TopicLexicon> lexicon = TopicLexicon::Parse(*lexicon_text);
   if (!lexicon.ok()) return lexicon.status();
   TaggerOptions resolved = options;
-  if (!options.topic_model_path.empty()) {
+  if (options.topic_model_path == "none") resolved.topic_model_path.clear();
+  if (!resolved.topic_model_path.empty()) {
     absl::StatusOr<std::unique_ptr<TopicModel>> model =
         LoadTopicModel(options.topic_model_path, options.topic_model_options);
     if (!model.ok()) return model.status();

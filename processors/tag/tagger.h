@@ -51,6 +51,10 @@ struct TopicModelOptions {
   double top_min_probability = 0.15;
   // At most this many labels per article. Default 5.
   int max_labels = 5;
+  // The model reads at most this many words (title first), as it was trained
+  // (TopicModelTrainOptions::max_words); 0 = all the tagger gives (up to 400). A built-in
+  // model sets its own. Default 0.
+  int max_words = 0;
 
   absl::Status Validate() const;
 };
@@ -62,6 +66,10 @@ struct TaggerOptions {
   std::string topic_lexicon_path;
   // Topics scoring below this are dropped. Default 0.2.
   double min_topic_score = 0.2;
+  // When no topic reaches min_topic_score, the best one is still reported if it scores at
+  // least this: nearly every news item has a subject, and "no topic" should mean that
+  // nothing applies (docs/QUALITY.md, no-topic rate). 1 disables. Default 0.05.
+  double min_top_topic_score = 0.05;
   // At most this many topics per article. Default 5.
   int max_topics = 5;
   // Countries scoring below this are dropped. Default 0.05.
@@ -78,16 +86,24 @@ struct TaggerOptions {
   int max_topic_depth = 2;
   // Optional trained topic model blended with the lexicon. Default null (lexicon only).
   std::shared_ptr<const TopicModel> topic_model;
-  // A model file made by `newsflow train` (TrainTopicModel), loaded by Create() when
-  // topic_model is null. Default empty (no model).
+  // A model file made by `newsflow train` (TrainTopicModel), or "builtin:NAME" for a model
+  // compiled into the binary (kDefaultTopicModel, topic_model.h, is what the CLI uses), loaded
+  // by Create() when topic_model is null. Empty or "none": no model. Default empty.
   std::string topic_model_path;
   // Label thresholds of the model loaded from topic_model_path.
   TopicModelOptions topic_model_options;
   // At most this many model labels outside IPTC (e.g. "reuters:earn") per article, reported
   // after the IPTC topics. Default 3.
   int max_model_topics = 3;
-  // Weight of topic_model in [0, 1]. Default 0.5.
-  double topic_model_weight = 0.5;
+  // Weight of topic_model in [0, 1]. 0.3 gave the best top-1 on corpora the IPTC model never
+  // saw (docs/QUALITY.md, "IPTC top level on unseen corpora"). Default 0.3.
+  double topic_model_weight = 0.3;
+  // IPTC top levels (and everything below them) where the model counts half its weight:
+  // those no training corpus labels (disaster, labour, conflict, weather), where a model
+  // trained on section labels knows least and must not drown the lexicon (docs/QUALITY.md,
+  // the guard on invented reports). Default those four.
+  std::vector<std::string> lexicon_only_topics = {"medtop:03000000", "medtop:09000000",
+                                                  "medtop:16000000", "medtop:17000000"};
 
   absl::Status Validate() const;
 };

@@ -957,12 +957,27 @@ TEST(Topics, ATopicModelIsBlendedWithTheLexicon) {
   TaggerOptions options;
   options.topic_model = std::make_shared<FixedModel>();
   options.topic_model_weight = 0.5;
+  options.lexicon_only_topics.clear();
   absl::StatusOr<std::unique_ptr<Tagger>> tagger = Tagger::Create(options);
   ASSERT_THAT(tagger, IsOk());
   const TagResult result = (*tagger)->Tag(Article("Quiet day", {"Nothing much happened."}));
   ASSERT_THAT(result.topics, Contains(Field(&TopicTag::code, "medtop:17000000")));
   EXPECT_EQ(result.topics[0].label, "weather");
   EXPECT_GE(result.topics[0].score, 0.5f);
+}
+
+// Weather is one of the top levels no training corpus labels: by default the model counts
+// half there, so that a model that knows little of them cannot drown the lexicon's evidence.
+TEST(Topics, TheModelCountsHalfOnTopicsNoCorpusLabels) {
+  TaggerOptions options;
+  options.topic_model = std::make_shared<FixedModel>();
+  options.topic_model_weight = 0.5;
+  absl::StatusOr<std::unique_ptr<Tagger>> tagger = Tagger::Create(options);
+  ASSERT_THAT(tagger, IsOk());
+  const TagResult result = (*tagger)->Tag(Article("Quiet day", {"Nothing much happened."}));
+  ASSERT_FALSE(result.topics.empty());
+  EXPECT_EQ(result.topics[0].code, "medtop:17000000");
+  EXPECT_FLOAT_EQ(result.topics[0].score, 0.25f);  // the model's 1.0 at weight 0.5 / 2
 }
 
 // ---------------------------------------------------------------- acceptance

@@ -8,13 +8,18 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <optional>
+#include <streambuf>
 #include <exception>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "data/embedded_data.h"
 #include "processors/tag/text_scan.h"
 
 namespace newsflow::tag {
@@ -84,10 +89,16 @@ class FastTextTopicModel final : public TopicModel {
                     std::vector<TopicTag>* out) const override {
     if (words.empty()) return;
     thread_local std::vector<int32_t> ids;
+    thread_local std::vector<std::string_view> head;
+    const std::vector<std::string_view>* read = &words;
+    if (options_.max_words > 0 && words.size() > static_cast<size_t>(options_.max_words)) {
+      head.assign(words.begin(), words.begin() + options_.max_words);
+      read = &head;
+    }
     if (fast_) {
-      WordIds(words, &ids);
+      WordIds(*read, &ids);
     } else {
-      LineIds(words, &ids);
+      LineIds(*read, &ids);
     }
     if (ids.empty()) return;
     fasttext::Predictions predictions;
@@ -209,6 +220,7 @@ std::string ModelText(const TagInput& input) {
 
 absl::Status TopicModelTrainOptions::Validate() const {
   if (epochs < 1) return absl::InvalidArgumentError("epochs must be >= 1");
+  if (max_words < 1) return absl::InvalidArgumentError("max_words must be >= 1");
   if (!(learning_rate > 0 && learning_rate <= 10))
     return absl::InvalidArgumentError("learning_rate must be in (0, 10]");
   if (dim < 2 || dim % 2 != 0) return absl::InvalidArgumentError("dim must be even and >= 2");
@@ -237,6 +249,14 @@ absl::Status TrainTopicModel(const std::vector<TrainingExample>& examples,
       if (example.labels.empty()) continue;
       std::string text = internal::ModelText(example.input);
       if (text.empty()) continue;
+      // The first max_words words, as prediction will read them.
+      size_t words = 0;
+      for (size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == ' ' && ++words == static_cast<size_t>(options.max_words)) {
+          text.resize(i);
+          break;
+        }
+      }
       for (const std::string& label : example.labels) {
         if (label.empty() || HasWhitespace(label)) {
           std::remove(train_path.c_str());
@@ -300,24 +320,67 @@ absl::Status TrainTopicModel(const std::vector<TrainingExample>& examples,
   return status;
 }
 
+namespace {
+
+// Reads a model compiled into the binary without copying it.
+class MemoryBuffer : public std::streambuf {
+ public:
+  explicit MemoryBuffer(std::string_view bytes) {
+    char* begin = const_cast<char*>(bytes.data());
+    setg(begin, begin, begin + bytes.size());
+  }
+};
+
+// fastText's own check (magic number 793712314, version 12) for a model given as bytes.
+bool IsFastTextModel(std::string_view bytes) {
+  if (bytes.size() < 8) return false;
+  int32_t magic = 0, version = 0;
+  std::memcpy(&magic, bytes.data(), 4);
+  std::memcpy(&version, bytes.data() + 4, 4);
+  return magic == 793712314 && version <= 12;
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<TopicModel>> LoadTopicModel(const std::string& path,
                                                            const TopicModelOptions& options) {
   if (absl::Status status = options.Validate(); !status.ok()) return status;
-  if (!std::ifstream(path, std::ios::binary)) {
-    return absl::NotFoundError(absl::StrCat("cannot open topic model ", path));
-  }
   auto model = std::make_unique<fasttext::FastText>();
-  try {
-    model->loadModel(path);  // checks fastText's magic number and version first
-  } catch (const std::exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, " is not a fastText model: ", e.what()));
+  TopicModelOptions effective = options;
+  if (absl::StartsWith(path, kBuiltinModelPrefix)) {
+    const std::string name = path.substr(std::strlen(kBuiltinModelPrefix));
+    // How each built-in model was trained (data/iptc_training.py): words read per article.
+    if (name == "iptc-topics-v1" && effective.max_words == 0) effective.max_words = kIptcModelMaxWords;
+    std::optional<std::string_view> bytes = data::EmbeddedFile(absl::StrCat("models/", name, ".bin"));
+    if (!bytes.has_value()) {
+      return absl::NotFoundError(absl::StrCat("no built-in topic model ", name));
+    }
+    if (!IsFastTextModel(*bytes)) {
+      return absl::InvalidArgumentError(absl::StrCat(path, " is not a fastText model"));
+    }
+    MemoryBuffer buffer(bytes->substr(8));  // loadModel(istream) starts after the header
+    std::istream in(&buffer);
+    try {
+      model->loadModel(in);
+    } catch (const std::exception& e) {
+      return absl::InvalidArgumentError(absl::StrCat(path, " could not be loaded: ", e.what()));
+    }
+  } else {
+    if (!std::ifstream(path, std::ios::binary)) {
+      return absl::NotFoundError(absl::StrCat("cannot open topic model ", path));
+    }
+    try {
+      model->loadModel(path);  // checks fastText's magic number and version first
+    } catch (const std::exception& e) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, " is not a fastText model: ", e.what()));
+    }
   }
   if (model->getArgs().model != fasttext::model_name::sup ||
       model->getDictionary()->nlabels() == 0) {
     return absl::InvalidArgumentError(absl::StrCat(path, " is not a supervised fastText model"));
   }
-  return std::unique_ptr<TopicModel>(new FastTextTopicModel(std::move(model), options));
+  return std::unique_ptr<TopicModel>(new FastTextTopicModel(std::move(model), effective));
 }
 
 }  // namespace newsflow::tag

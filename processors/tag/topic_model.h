@@ -41,6 +41,10 @@ struct TopicModelTrainOptions {
   // Product-quantize the model (fastText `quantize`, 2 dims per byte code): ~3x smaller file,
   // but decoding the codes makes prediction ~2x slower. Default false.
   bool quantize = false;
+  // The model reads at most this many words of an article (title first); must equal the
+  // max_words the model is loaded with (TopicModelOptions). Fewer words make prediction
+  // cheaper; the subject is in the title and lead. Default 400 (kModelMaxTokens).
+  int max_words = 400;
   // Training threads. 1 makes training reproducible byte for byte (fastText's Hogwild
   // updates race with more threads). Default 1.
   int threads = 1;
@@ -58,6 +62,13 @@ absl::Status TrainTopicModel(const std::vector<TrainingExample>& examples,
                              const TopicModelTrainOptions& options,
                              const std::string& output_path);
 
+
+// A model path "builtin:NAME" loads data/models/NAME.bin from the binary (data/CMakeLists.txt).
+inline constexpr char kBuiltinModelPrefix[] = "builtin:";
+// The IPTC top-level model shipped as the default (data/iptc_training.py builds it), and
+// the words it reads (its training's --max-words).
+inline constexpr char kDefaultTopicModel[] = "builtin:iptc-topics-v1";
+inline constexpr int kIptcModelMaxWords = 120;
 
 // Loads a model written by TrainTopicModel (TopicModelOptions: tagger.h). The returned
 // model is thread-safe. Labels come back as TopicTag with `code` = the training label and `label` = the part after the last

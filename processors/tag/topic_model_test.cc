@@ -147,6 +147,39 @@ TEST_F(TopicModelTest, TheTaggerLoadsAModelByConfiguration) {
   }
 }
 
+// The default of `newsflow process` and `batch`: the IPTC top-level model compiled into the
+// binary. A headline the lexicon has no word for still gets its subject from the model.
+TEST_F(TopicModelTest, TheBuiltInIptcModelLoadsFromTheBinaryAndTagsAHeadline) {
+  TaggerOptions options;
+  options.topic_model_path = kDefaultTopicModel;
+  absl::StatusOr<std::unique_ptr<Tagger>> tagger = Tagger::Create(options);
+  ASSERT_THAT(tagger.status(), IsOk());
+  const TagResult result =
+      (*tagger)->Tag(Article("Lakers edge Celtics 102-99 behind late Davis block", ""));
+  ASSERT_FALSE(result.topics.empty());
+  EXPECT_EQ(result.topics[0].code, "medtop:15000000") << result.topics[0].label;
+  TaggerOptions unknown;
+  unknown.topic_model_path = "builtin:no-such-model";
+  EXPECT_EQ(Tagger::Create(unknown).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(TopicModelTest, NoneMeansTheLexiconAlone) {
+  TaggerOptions none;
+  none.topic_model_path = "none";
+  TaggerOptions lexicon;
+  absl::StatusOr<std::unique_ptr<Tagger>> a = Tagger::Create(none);
+  absl::StatusOr<std::unique_ptr<Tagger>> b = Tagger::Create(lexicon);
+  ASSERT_THAT(a.status(), IsOk());
+  ASSERT_THAT(b.status(), IsOk());
+  const TagInput input = Article("Parliament passes budget", "Lawmakers approved the budget.");
+  const TagResult ra = (*a)->Tag(input), rb = (*b)->Tag(input);
+  ASSERT_EQ(ra.topics.size(), rb.topics.size());
+  for (size_t k = 0; k < ra.topics.size(); ++k) {
+    EXPECT_EQ(ra.topics[k].code, rb.topics[k].code);
+    EXPECT_EQ(ra.topics[k].score, rb.topics[k].score);
+  }
+}
+
 TEST_F(TopicModelTest, AModelWithoutIptcLabelsLeavesIptcScoresAlone) {
   std::vector<TrainingExample> examples = TinySet();
   for (TrainingExample& e : examples) {

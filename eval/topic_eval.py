@@ -1,0 +1,239 @@
+#!/usr/bin/env python3
+"""IPTC top-level topics on labelled news the model did not train on (docs/QUALITY.md).
+
+  eval/topic_eval.py [--newsflow build/cli/newsflow] [--shared ../shared/data] [--folds 5]
+                     [--weights 0,0.5,1] [--confusion]
+
+Two protocols, each training its own models with data/iptc_training.py:
+  folds         one model per fold k, trained without fold k of every corpus; each corpus's
+                fold k is tested on it (never train and test on one article);
+  cross-corpus  one model per corpus X, trained without X at all; tested on X.
+Each test runs the whole pipeline (`newsflow batch`: normalize, tag) with the lexicon alone
+(--weights 0) and blended with the model at the given weights. Full articles are also tested
+as their title alone and as title + first paragraph.
+
+Measures per corpus: top-1 (the first-ranked topic's top level is the corpus's), label
+recall (the corpus's top level is among those reported), no-topic rate, macro-F1 over the
+top levels present (of the top-1 decision), and ECE (expected calibration error of the
+reported top-level scores, 10 bins: a score should be the chance that the topic is right).
+"""
+import argparse
+import collections
+import os
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data"))
+import iptc_training as T  # noqa: E402
+
+LABELS = {
+    "medtop:01000000": "arts", "medtop:02000000": "crime", "medtop:03000000": "disaster",
+    "medtop:04000000": "economy", "medtop:05000000": "education", "medtop:06000000": "environment",
+    "medtop:07000000": "health", "medtop:08000000": "human interest", "medtop:09000000": "labour",
+    "medtop:10000000": "lifestyle", "medtop:11000000": "politics", "medtop:12000000": "religion",
+    "medtop:13000000": "science", "medtop:14000000": "society", "medtop:15000000": "sport",
+    "medtop:16000000": "conflict", "medtop:17000000": "weather",
+}
+
+
+def test_views(name, items):
+    """(view name, items) to test: full articles also as title and title + lead."""
+    yield CORPORA_VIEW[name], items
+    if name == "masakhanews":
+        yield "title only", [dict(i, body="") for i in items]
+        yield "title + lead", [dict(i, body=next((p for p in i["body"].split("\n") if p.strip()), ""))
+                               for i in items]
+
+
+CORPORA_VIEW = {name: kind for name, (_, kind) in T.CORPORA.items()}
+
+
+def measure(items, predicted, tops):
+    n = len(items)
+    top1 = recall = none = 0
+    tp, fp, fn = collections.Counter(), collections.Counter(), collections.Counter()
+    confusion = collections.defaultdict(collections.Counter)
+    calibration = []  # (score, correct)
+    for item in items:
+        gold = item["iptc"]
+        ranked = predicted.get(item["id"], [])
+        levels = []
+        best = {}
+        for code, score in ranked:
+            top = tops.get(code, code)
+            if top not in best:
+                levels.append(top)
+            best[top] = max(best.get(top, 0), score)
+        first = levels[0] if levels else "none"
+        confusion[gold][first] += 1
+        if not levels:
+            none += 1
+        if first == gold:
+            top1 += 1
+            tp[gold] += 1
+        else:
+            fn[gold] += 1
+            if first != "none":
+                fp[first] += 1
+        if gold in best:
+            recall += 1
+        for top, score in best.items():
+            calibration.append((score, top == gold))
+    f1s = []
+    for label in set(tp) | set(fn):
+        p = tp[label] / (tp[label] + fp[label]) if tp[label] + fp[label] else 0.0
+        r = tp[label] / (tp[label] + fn[label]) if tp[label] + fn[label] else 0.0
+        f1s.append(2 * p * r / (p + r) if p + r else 0.0)
+    ece = 0.0
+    bins = collections.defaultdict(list)
+    for score, correct in calibration:
+        bins[min(9, int(score * 10))].append((score, correct))
+    for members in bins.values():
+        confidence = sum(s for s, _ in members) / len(members)
+        accuracy = sum(1 for _, c in members if c) / len(members)
+        ece += abs(confidence - accuracy) * len(members) / max(1, len(calibration))
+    return {"n": n, "top1": top1 / n, "recall": recall / n, "none": none / n,
+            "macro_f1": sum(f1s) / len(f1s) if f1s else 0.0, "ece": ece, "confusion": confusion}
+
+
+def guard(args, tops, weights):
+    """The four top levels without a corpus, on the invented reports (eval/invented_reports.jsonl,
+    the lexicon's development set, so a guard against the model drowning them, not a measure
+    of the lexicon): per top level, the share whose first topic is right, lexicon alone and
+    with the shipped model."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "invented_reports.jsonl")
+    import json
+    items = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            d = json.loads(line)
+            items.append({"id": d["id"], "title": d["title"], "body": d["body"],
+                          "iptc": d["expected"]})
+    print("## Guard: top levels without a corpus (invented reports, shipped model)\n")
+    print("| top level | reports | " + " | ".join(
+        "lexicon only" if w == 0 else "model weight %.2f" % w for w in weights) + " |")
+    print("|---|---|" + "---|" * len(weights))
+    columns = []
+    for w in weights:
+        flags = ["--topic-model", "none"] if w == 0 else \
+            ["--topic-model", args.model, "--topic-model-weight", str(w)]
+        predicted = T.run_batch(args.newsflow, items, flags)
+        right = collections.Counter()
+        for item in items:
+            ranked = predicted.get(item["id"], [])
+            if ranked and tops.get(ranked[0][0], ranked[0][0]) == item["iptc"]:
+                right[item["iptc"]] += 1
+        columns.append(right)
+    totals = collections.Counter(i["iptc"] for i in items)
+    for code in sorted(T.WITHOUT_CORPUS) + ["all"]:
+        n = sum(totals.values()) if code == "all" else totals[code]
+        cells = []
+        for right in columns:
+            k = sum(right.values()) if code == "all" else right[code]
+            cells.append("%d (%.2f)" % (k, k / n if n else 0))
+        print("| %s | %d | %s |" % ("all 17" if code == "all" else LABELS[code], n, " | ".join(cells)))
+    print()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--newsflow", default="build/cli/newsflow")
+    parser.add_argument("--shared", default=os.environ.get("NEWSFLOW_SHARED_DATA", "../shared/data"))
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--weights", default="0,0.5,1",
+                        help="model weights to test; 0 = the lexicon alone")
+    parser.add_argument("--protocols", default="folds,cross-corpus")
+    parser.add_argument("--confusion", action="store_true", help="print confusion matrices")
+    parser.add_argument("--guard", action="store_true",
+                        help="also the invented reports per top level without a corpus")
+    parser.add_argument("--model", default="builtin:iptc-topics-v1",
+                        help="the shipped model, for --guard")
+    args = parser.parse_args()
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    tops = T.lexicon_top_levels(root)
+    corpora = {name: T.load_corpus(args.shared, name) for name in T.CORPORA}
+    weights = [float(w) for w in args.weights.split(",")]
+    distant = T.distant_examples(args.newsflow, args.shared, root)
+    print("# IPTC top level on held-out news\n")
+    print("Distant supervision: %d unlabelled articles filed by the lexicon under %s.\n" % (
+        len(distant), ", ".join(sorted(LABELS[c] for c in T.WITHOUT_CORPUS))))
+    results = []  # (protocol, corpus, view, weight, measures)
+    with tempfile.TemporaryDirectory() as tmp:
+        def evaluate(protocol, name, items, model):
+            for view, view_items in test_views(name, items):
+                for w in weights:
+                    if w == 0:
+                        flags = ["--topic-model", "none"]
+                    else:
+                        flags = ["--topic-model", model, "--topic-model-weight", str(w),
+                                 "--topic-model-max-words", str(T.MAX_WORDS)]
+                    predicted = T.run_batch(args.newsflow, view_items, flags)
+                    results.append((protocol, name, view, w, measure(view_items, predicted, tops)))
+
+        if "folds" in args.protocols:
+            for k in range(args.folds):
+                model = os.path.join(tmp, "fold%d.bin" % k)
+                examples = []
+                for name in T.CORPORA:
+                    kept = [i for i in corpora[name] if T.fold_of(i["id"], args.folds) != k]
+                    examples.extend(v for item in T.capped(kept, T.CAP_PER_TOPIC)
+                                    for v in T.views(item))
+                examples.extend(T.definitions(args.shared))
+                for item in distant:
+                    examples.extend(T.views(item))
+                T.train(args.newsflow, examples, model)
+                for name in T.CORPORA:
+                    held = [i for i in corpora[name] if T.fold_of(i["id"], args.folds) == k]
+                    evaluate("folds-%d" % k, name, held, model)
+                print("fold %d of %d done" % (k + 1, args.folds), file=sys.stderr)
+        if "cross-corpus" in args.protocols:
+            for name in T.CORPORA:
+                model = os.path.join(tmp, "without-%s.bin" % name)
+                T.train(args.newsflow, T.training_set(args.shared, root, args.newsflow,
+                                                      exclude_corpus=name, distant=distant), model)
+                evaluate("cross-corpus", name, corpora[name], model)
+                print("without %s done" % name, file=sys.stderr)
+
+    def table(protocol_prefix, title):
+        print("## %s\n" % title)
+        print("| corpus | text | model weight | articles | top-1 | label recall | no topic | macro-F1 | ECE |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        grouped = collections.OrderedDict()
+        for protocol, name, view, w, m in results:
+            if protocol.startswith(protocol_prefix):
+                grouped.setdefault((name, view, w), []).append(m)
+        for (name, view, w), ms in grouped.items():
+            n = sum(m["n"] for m in ms)
+            avg = lambda key: sum(m[key] * m["n"] for m in ms) / n  # noqa: E731
+            print("| %s | %s | %s | %d | %.3f | %.3f | %.3f | %.3f | %.3f |" % (
+                name, view, "lexicon only" if w == 0 else "%.2f" % w, n, avg("top1"),
+                avg("recall"), avg("none"), avg("macro_f1"), avg("ece")))
+        print()
+        if args.confusion:
+            for (name, view, w), ms in grouped.items():
+                if w != weights[-1]:
+                    continue
+                confusion = collections.defaultdict(collections.Counter)
+                for m in ms:
+                    for gold, row in m["confusion"].items():
+                        confusion[gold].update(row)
+                cols = sorted({c for row in confusion.values() for c in row})
+                print("Confusion, %s (%s), weight %s: rows = corpus label, columns = first topic\n" % (
+                    name, view, w))
+                print("| | " + " | ".join(LABELS.get(c, c) for c in cols) + " |")
+                print("|---|" + "---|" * len(cols))
+                for gold in sorted(confusion):
+                    print("| %s | " % LABELS.get(gold, gold) +
+                          " | ".join(str(confusion[gold][c] or "") for c in cols) + " |")
+                print()
+
+    if args.guard:
+        guard(args, tops, weights)
+    if "folds" in args.protocols:
+        table("folds", "Held-out folds (%d folds; the model never saw the article)" % args.folds)
+    if "cross-corpus" in args.protocols:
+        table("cross-corpus", "Across corpora (the model never saw the corpus)")
+
+
+if __name__ == "__main__":
+    main()
