@@ -10,14 +10,14 @@
 
 #include <cstdint>
 #include <deque>
-#include <mutex>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "newsflow/v1/article.pb.h"
-#include <nlohmann/json.hpp>
 
 namespace newsflow::dashboard {
 

@@ -1,8 +1,9 @@
 // The dashboard service (see dashboard_service.h).
 #include "dashboard/dashboard_service.h"
 
+#include <cctype>
 #include <mutex>
-#include <random>
+#include <string>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"

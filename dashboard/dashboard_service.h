@@ -6,6 +6,7 @@
 #define NEWSFLOW_DASHBOARD_DASHBOARD_SERVICE_H_
 
 #include <atomic>
+#include <mutex>
 #include <string>
 
 #include "absl/status/status.h"

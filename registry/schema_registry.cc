@@ -3,6 +3,8 @@
 
 #include <curl/curl.h>
 
+#include <cctype>
+#include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
 

@@ -51,7 +51,9 @@ def main(argv=None):
         prog="newsflow-export",
         description="Write the articles of a newsflow topic to Parquet files, one row per "
         "article (topics and regions as nested lists). Reads with read_committed. Stops once "
-        "every partition is read and idle for --idle-timeout seconds, unless --follow.")
+        "every partition is read and idle for --idle-timeout seconds, unless --follow.",
+        epilog="Exit status: 0 all written; 1 broker or file error; 3 written, but some records "
+        "could not be decoded (each reported with topic, partition and offset); 130 interrupted.")
     parser.add_argument("--brokers", required=True, help="bootstrap servers, e.g. 127.0.0.1:9092")
     parser.add_argument("--topic", default="news.enriched", help="topic (default news.enriched)")
     parser.add_argument("--parquet", required=True, metavar="DIR",
