@@ -207,6 +207,47 @@ void HttpServer::Loop(int listen_fd, int wake_fd) {
     c.written = 0;
     c.responding = true;
   };
+  // Reads what has arrived (never waits), answers a complete request head, writes what the
+  // socket takes, and closes the connection once its answer is out.
+  auto serve = [&](Connection& c, short revents) {
+    if (!c.responding) {
+      char buffer[4096];
+      const ssize_t n = recv(c.fd, buffer, sizeof(buffer), 0);
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+        close_connection(c);
+        return;
+      }
+      if (n > 0) c.in.append(buffer, static_cast<size_t>(n));
+      const std::optional<size_t> end = FindHeadEnd(c.in);
+      if (!end.has_value()) {
+        if (c.in.size() > options_.max_request_bytes) {
+          respond(c, Text(431, "request head too large\n"), false);
+        }
+        if (!c.responding) return;
+      } else {
+        const std::optional<RequestHead> request =
+            ParseRequestHead(std::string_view(c.in).substr(0, *end));
+        if (!request.has_value()) {
+          respond(c, Text(400, "bad request\n"), false);
+        } else {
+          respond(c, Dispatch(*request), request->method == "HEAD");
+        }
+      }
+    }
+    while (c.written < c.out.size()) {
+      const ssize_t n =
+          send(c.fd, c.out.data() + c.written, c.out.size() - c.written, MSG_NOSIGNAL);
+      if (n > 0) {
+        c.written += static_cast<size_t>(n);
+      } else {
+        break;  // EAGAIN: the rest when writable again; an error: closed below on POLLERR
+      }
+    }
+    if (c.written >= c.out.size() || (revents & (POLLERR | POLLHUP)) != 0) {
+      shutdown(c.fd, SHUT_WR);
+      close_connection(c);
+    }
+  };
   while (!stopping_.load()) {
     const int64_t now = MonotonicMicros();
     // Deadlines: a request head within request_timeout of the accept, the response within
@@ -241,64 +282,49 @@ void HttpServer::Loop(int listen_fd, int wake_fd) {
     }
     // Serve the connections that are ready, then take new ones (which may close the oldest).
     for (size_t i = 0; i < connections.size(); ++i) {
-      Connection& c = connections[i];
       const short revents = fds[i + 2].revents;
-      if (revents == 0) continue;
-      if (!c.responding) {
-        char buffer[4096];
-        const ssize_t n = recv(c.fd, buffer, sizeof(buffer), 0);
-        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-          close_connection(c);
-          continue;
-        }
-        if (n > 0) c.in.append(buffer, static_cast<size_t>(n));
-        const std::optional<size_t> end = FindHeadEnd(c.in);
-        if (!end.has_value()) {
-          if (c.in.size() > options_.max_request_bytes) {
-            respond(c, Text(431, "request head too large\n"), false);
-          }
-          if (!c.responding) continue;
-        } else {
-          const std::optional<RequestHead> request =
-              ParseRequestHead(std::string_view(c.in).substr(0, *end));
-          if (!request.has_value()) {
-            respond(c, Text(400, "bad request\n"), false);
-          } else {
-            respond(c, Dispatch(*request), request->method == "HEAD");
-          }
-        }
-      }
-      // Write what the socket takes now; the rest when it is writable again.
-      while (c.written < c.out.size()) {
-        const ssize_t n =
-            send(c.fd, c.out.data() + c.written, c.out.size() - c.written, MSG_NOSIGNAL);
-        if (n > 0) {
-          c.written += static_cast<size_t>(n);
-        } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-          break;
-        } else {
-          break;
-        }
-      }
-      if (c.written >= c.out.size() || (revents & (POLLERR | POLLHUP)) != 0) {
-        shutdown(c.fd, SHUT_WR);
-        close_connection(c);
-      }
+      if (revents != 0) serve(connections[i], revents);
     }
     if (fds[1].revents != 0) {
       while (true) {
         const int fd = accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) break;  // EAGAIN: none left; EMFILE and the like: try again later
-        // Full: the oldest open connection makes room. Probes send their request at once
-        // and are answered within one loop, so the oldest is an idle or slow client.
-        size_t open = 0;
-        for (const Connection& c : connections) open += c.fd >= 0;
-        if (open >= static_cast<size_t>(options_.max_connections)) {
+        // Full: first answer every connection whose request has arrived (a probe sends its
+        // request at once, and may have been accepted in this same burst), then the oldest
+        // connection still without a complete request (an idle or slow client) makes room.
+        auto open_count = [&] {
+          size_t open = 0;
+          for (const Connection& c : connections) open += c.fd >= 0;
+          return open;
+        };
+        if (open_count() >= static_cast<size_t>(options_.max_connections)) {
           for (Connection& c : connections) {
-            if (c.fd < 0) continue;
-            close_connection(c);
+            if (c.fd >= 0 && !c.responding) serve(c, POLLIN);
+          }
+        }
+        if (open_count() >= static_cast<size_t>(options_.max_connections)) {
+          // Who goes, in order: the oldest that has trickled part of a request (slowloris),
+          // then the oldest that has sent nothing for a while (idle); a connection accepted
+          // in the last 200 ms may be a probe its client has not yet had the CPU to write,
+          // so it goes last.
+          const int64_t grace_start = MonotonicMicros() - 200000;
+          Connection* victim = nullptr;
+          for (int pass = 0; pass < 3 && victim == nullptr; ++pass) {
+            for (Connection& c : connections) {
+              if (c.fd < 0) continue;
+              const bool old_enough = c.accepted_us <= grace_start;
+              const bool partial = !c.responding && !c.in.empty();
+              const bool idle = !c.responding && c.in.empty();
+              if ((pass == 0 && partial && old_enough) || (pass == 1 && idle && old_enough) ||
+                  pass == 2) {
+                victim = &c;
+                break;
+              }
+            }
+          }
+          if (victim != nullptr) {
+            close_connection(*victim);
             evicted_.fetch_add(1, std::memory_order_relaxed);
-            break;
           }
         }
         Connection c;
