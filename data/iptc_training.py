@@ -18,6 +18,7 @@ paragraph, so that headlines and snippets are first-class.
       writes data/models/iptc-topics-v1.bin (seeded, one thread: the same bytes each time)
 """
 import argparse
+import collections
 import hashlib
 import json
 import os
@@ -170,11 +171,51 @@ def run_batch(newsflow, items, extra_flags=()):
     return result
 
 
-def distant_examples(newsflow, shared, root, min_score=0.6):
-    """Unlabelled news the lexicon alone confidently files under a top level without a corpus."""
+# Which top levels distant supervision teaches: "without-corpus" (the four no corpus labels)
+# or "all" (every top level, at most DISTANT_CAP articles each).
+DISTANT_TOPICS = os.environ.get("NEWSFLOW_IPTC_DISTANT", "without-corpus")
+DISTANT_CAP = int(os.environ.get("NEWSFLOW_IPTC_DISTANT_CAP", "300"))
+DISTANT_MIN_SCORE = float(os.environ.get("NEWSFLOW_IPTC_DISTANT_MIN", "0.6"))
+
+
+def web_pages(newsflow, shared):
+    """The extraction benchmark's English news pages as extracted by newsflow itself, with the
+    lexicon's topics: {id: (item, ranked topics)}."""
+    folder = os.path.join(shared, "extraction", "trafilatura-eval", "html")
+    if not os.path.isdir(folder):
+        return {}
+    import gzip
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in sorted(os.listdir(folder)):
+            if name.endswith(".html.gz"):
+                with gzip.open(os.path.join(folder, name)) as src, \
+                        open(os.path.join(tmp, name[:-3]), "wb") as dst:
+                    dst.write(src.read())
+        run = subprocess.run([newsflow, "batch", tmp, "--topic-model", "none",
+                              "--dedup-max-articles", "100", "--dedup-window-hours", "1"],
+                             capture_output=True, text=True)
+    for line in run.stdout.splitlines():
+        article = json.loads(line)
+        if article.get("language") != "en" or not article.get("body"):
+            continue
+        item = {"id": "web-" + article["id"], "title": article.get("title") or "",
+                "body": article["body"]}
+        out[item["id"]] = (item, [(t["code"], t["score"]) for t in article.get("topics", [])
+                                  if t["code"].startswith("medtop:")])
+    return out
+
+
+def distant_examples(newsflow, shared, root, min_score=DISTANT_MIN_SCORE):
+    """Unlabelled news the lexicon alone confidently files under a top level: the four without
+    a corpus, or every top level (NEWSFLOW_IPTC_DISTANT=all), capped per top level."""
     tops = lexicon_top_levels(root)
     items = unlabelled_news(shared)
     predicted = run_batch(newsflow, items, ["--topic-model", "none"])
+    if DISTANT_TOPICS == "all":
+        for item, ranked in web_pages(newsflow, shared).values():
+            items.append(item)
+            predicted[item["id"]] = ranked
     out = []
     for item in items:
         ranked = predicted.get(item["id"]) or []
@@ -182,8 +223,16 @@ def distant_examples(newsflow, shared, root, min_score=0.6):
             continue
         code, score = ranked[0]
         top = tops.get(code, code)
-        if top in WITHOUT_CORPUS and score >= min_score:
+        if (top in WITHOUT_CORPUS or DISTANT_TOPICS == "all") and score >= min_score:
             out.append(dict(item, iptc=top, id="distant-" + item["id"]))
+    if DISTANT_TOPICS == "all" and DISTANT_CAP:
+        # At most DISTANT_CAP per top level with a corpus (the same ones each time, by hash).
+        kept, seen = set(), collections.Counter()
+        for item in sorted(out, key=lambda i: hashlib.sha1(i["id"].encode()).hexdigest()):
+            seen[item["iptc"]] += 1
+            if item["iptc"] in WITHOUT_CORPUS or seen[item["iptc"]] <= DISTANT_CAP:
+                kept.add(item["id"])
+        out = [item for item in out if item["id"] in kept]
     return out
 
 

@@ -155,8 +155,9 @@ def main():
     weights = [float(w) for w in args.weights.split(",")]
     distant = T.distant_examples(args.newsflow, args.shared, root)
     print("# IPTC top level on held-out news\n")
+    filed = sorted({LABELS[item["iptc"]] for item in distant})
     print("Distant supervision: %d unlabelled articles filed by the lexicon under %s.\n" % (
-        len(distant), ", ".join(sorted(LABELS[c] for c in T.WITHOUT_CORPUS))))
+        len(distant), ", ".join(filed)))
     results = []  # (protocol, corpus, view, weight, measures)
     with tempfile.TemporaryDirectory() as tmp:
         def evaluate(protocol, name, items, model):
