@@ -7,19 +7,26 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "proto/json_writer.h"
 
 namespace newsflow::cli {
 
 absl::Status WriteJsonLine(const google::protobuf::Message& message, std::ostream& out) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.always_print_primitive_fields = true;
-  options.add_whitespace = false;
-  std::string json;
-  auto status = google::protobuf::util::MessageToJsonString(message, &json, options);
-  if (!status.ok()) {
-    return absl::InternalError(absl::StrCat("cannot render JSON: ", status.ToString()));
+  // One buffer per thread, reused: an article's line is appended, written and cleared.
+  thread_local std::string line;
+  line.clear();
+  if (!proto::AppendJson(message, &line).ok()) {
+    // What the direct writer refuses (a map, invalid UTF-8), protobuf prints.
+    google::protobuf::util::JsonPrintOptions options;
+    options.always_print_primitive_fields = true;
+    options.add_whitespace = false;
+    auto status = google::protobuf::util::MessageToJsonString(message, &line, options);
+    if (!status.ok()) {
+      return absl::InternalError(absl::StrCat("cannot render JSON: ", status.ToString()));
+    }
   }
-  out << json << '\n';
+  line.push_back('\n');
+  out.write(line.data(), static_cast<std::streamsize>(line.size()));
   return out ? absl::OkStatus() : absl::DataLossError("cannot write output");
 }
 

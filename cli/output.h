@@ -13,7 +13,8 @@
 namespace newsflow::cli {
 
 // One JSON object per line, protobuf's JSON mapping (lowerCamelCase names, enum names,
-// default values included so that every contract field is always present).
+// default values included so that every contract field is always present), written by
+// proto/json_writer.h byte for byte as protobuf writes it, by protobuf where that refuses.
 absl::Status WriteJsonLine(const google::protobuf::Message& message, std::ostream& out);
 
 // A varint length, then the serialized message (protobuf's delimited format).
