@@ -194,6 +194,7 @@ Producer::~Producer() {
   // Outstanding records are the caller's responsibility (Flush); librdkafka would otherwise
   // block in its destructor, so give it no time and let delivery failures be counted.
   if (producer_) producer_->flush(0);
+  learned_topics_.clear();  // topic handles go before the client they belong to
   producer_.reset();
   callbacks_.reset();
 }
@@ -237,6 +238,27 @@ absl::Status Producer::Produce(const std::string& topic, int32_t partition, std:
 }
 
 void Producer::Poll(int timeout_ms) { producer_->poll(timeout_ms); }
+
+absl::Status Producer::LearnTopics(const std::vector<std::string>& topics, int timeout_ms) {
+  for (const std::string& name : topics) {
+    if (name.empty()) continue;
+    std::string error;
+    std::unique_ptr<RdKafka::Topic> topic(
+        RdKafka::Topic::create(producer_.get(), name, nullptr, error));
+    if (!topic) {
+      return KafkaErrorToStatus(RdKafka::ERR__INVALID_ARG, absl::StrCat("topic ", name), error);
+    }
+    RdKafka::Metadata* metadata = nullptr;
+    RdKafka::ErrorCode code =
+        producer_->metadata(/*all_topics=*/false, topic.get(), &metadata, timeout_ms);
+    std::unique_ptr<RdKafka::Metadata> owned(metadata);
+    if (code != RdKafka::ERR_NO_ERROR) {
+      return KafkaErrorToStatus(code, absl::StrCat("looking up topic ", name));
+    }
+    learned_topics_.push_back(std::move(topic));
+  }
+  return absl::OkStatus();
+}
 
 absl::Status Producer::Flush(int timeout_ms) {
   // In slices, so that a client that cannot authenticate stops at once with the cause.

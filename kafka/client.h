@@ -22,6 +22,7 @@
 namespace RdKafka {
 class Conf;
 class Producer;
+class Topic;
 class KafkaConsumer;
 }  // namespace RdKafka
 
@@ -140,6 +141,13 @@ class Producer {
   // Serves delivery reports for up to `timeout_ms`.
   void Poll(int timeout_ms);
 
+  // Looks up the partitions and leaders of `topics` now. librdkafka 2.0 learns about a topic
+  // it has not produced to only on its one-second topic scan, so without this the first
+  // second of records waits in the local queue (the ~1 s latency tail of a new `produce`).
+  // A topic that does not exist yet is not an error: auto-creation or the first send settles
+  // it. Errors are those of the metadata request (broker unreachable within `timeout_ms`).
+  absl::Status LearnTopics(const std::vector<std::string>& topics, int timeout_ms);
+
   // Waits until every queued record has a delivery report. kDeadlineExceeded when
   // `timeout_ms` passes first (records still outstanding); the client's fatal error (see
   // fatal_error) as soon as there is one.
@@ -185,6 +193,8 @@ class Producer {
   // callbacks, so callbacks_ is declared first and destroyed last.
   std::unique_ptr<Callbacks> callbacks_;
   std::unique_ptr<RdKafka::Producer> producer_;
+  // Topics LearnTopics looked up, held so that librdkafka keeps what it learned of them.
+  std::vector<std::unique_ptr<RdKafka::Topic>> learned_topics_;
   int64_t max_message_bytes_ = 0;
 };
 

@@ -75,6 +75,13 @@ absl::StatusOr<std::unique_ptr<KafkaArticleSink>> KafkaArticleSink::Create(
     }
     *limit = std::min(*max, state->producer->max_message_bytes());
   }
+  // The first round's items go out at once, not after librdkafka's one-second topic scan.
+  if (absl::Status learned = state->producer->LearnTopics(
+          {options.topics.raw, options.topics.dlq},
+          std::min(options.producer.delivery_timeout_ms, 10000));
+      !learned.ok()) {
+    log->Warn("poll", "output topics not looked up yet", {{"error", learned}});
+  }
   return sink;
 }
 

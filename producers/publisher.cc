@@ -159,6 +159,14 @@ absl::StatusOr<PublishReport> PublishArticles(const std::vector<std::string>& pa
 
   const int64_t raw_limit = RecordLimit(options, **producer, options.topics.raw, log);
   const int64_t dlq_limit = RecordLimit(options, **producer, options.topics.dlq, log);
+  // Partitions and leaders before the first article is stamped: otherwise the first second
+  // of records waits for librdkafka's topic scan (kafka::Producer::LearnTopics).
+  if (absl::Status learned = (*producer)->LearnTopics(
+          {options.topics.raw, options.topics.dlq},
+          std::min(options.producer.delivery_timeout_ms, 10000));
+      !learned.ok()) {
+    log << "produce: warning: " << learned.message() << "\n";
+  }
   ReaderOptions reader_options = options.reader;
   if (reader_options.max_article_bytes == 0) {
     reader_options.max_article_bytes =

@@ -81,6 +81,14 @@ absl::Status Session::Start() {
                                                  "--guarantee at-least-once)"));
     }
   }
+  // The output topics' partitions and leaders now, not at librdkafka's next one-second
+  // topic scan: otherwise the first records out (and the first dead letter) wait for it.
+  std::vector<std::string> outputs = {topics_.enriched, topics_.dlq};
+  if (scale_out_) outputs.push_back(topics_.by_scope);
+  if (!topics_.dedup_changelog.empty()) outputs.push_back(topics_.dedup_changelog);
+  if (absl::Status s = producer_->LearnTopics(outputs, 10000); !s.ok()) {
+    log_.Warn("process", absl::StrCat("output topics not looked up yet: ", s.message()));
+  }
   kafka::ConsumerOptions consumer_options = options_.consumer;
   // Broker state every second, so that readiness follows a broker that stops answering.
   consumer_options.statistics_interval_ms = 1000;
