@@ -2,10 +2,34 @@
 
 #include <utf8proc.h>
 
+#include <cstdint>
+#include <cstring>
+
 namespace newsflow {
 namespace {
 
 constexpr char kReplacement[] = "\xEF\xBF\xBD";
+
+constexpr uint64_t kOnes = 0x0101010101010101ULL;
+constexpr uint64_t kHighBits = 0x8080808080808080ULL;
+
+uint64_t Load8(const char* p) {
+  uint64_t word;
+  std::memcpy(&word, p, sizeof word);
+  return word;
+}
+
+// True when none of the 8 bytes has its high bit set (all ASCII).
+bool AllAscii(uint64_t word) { return (word & kHighBits) == 0; }
+
+// True when all 8 bytes are printable ASCII (0x20-0x7E): no control character, no DEL, no
+// byte above ASCII. Whole words of article text mostly are.
+bool AllPrintableAscii(uint64_t word) {
+  const uint64_t below_space = (word - 0x20 * kOnes) & ~word;
+  const uint64_t del = word ^ (0x7F * kOnes);
+  const uint64_t is_del = (del - kOnes) & ~del;
+  return ((word | below_space | is_del) & kHighBits) == 0;
+}
 
 // Length of the valid sequence at `data`, or -1 when invalid.
 utf8proc_ssize_t ValidSequenceLength(const char* data, size_t remaining) {
@@ -19,7 +43,11 @@ utf8proc_ssize_t ValidSequenceLength(const char* data, size_t remaining) {
 bool IsValidUtf8(std::string_view text) {
   size_t i = 0;
   while (i < text.size()) {
-    if (static_cast<unsigned char>(text[i]) < 0x80) {  // ASCII fast path
+    if (i + 8 <= text.size() && AllAscii(Load8(text.data() + i))) {  // ASCII fast path
+      i += 8;
+      continue;
+    }
+    if (static_cast<unsigned char>(text[i]) < 0x80) {
       ++i;
       continue;
     }
@@ -61,6 +89,11 @@ GarbageCount CountGarbage(std::string_view text) {
   GarbageCount count;
   size_t i = 0;
   while (i < text.size()) {
+    if (i + 8 <= text.size() && AllPrintableAscii(Load8(text.data() + i))) {
+      count.code_points += 8;
+      i += 8;
+      continue;
+    }
     const unsigned char c = static_cast<unsigned char>(text[i]);
     ++count.code_points;
     if (c < 0x80) {

@@ -22,7 +22,7 @@ using internal::Block;
 
 // Valid UTF-8 view of `text`: the input itself when valid, else a repaired copy in `storage`.
 std::string_view RepairedView(const std::string& text, std::string* storage, int32_t* replaced) {
-  if (internal::IsValidUtf8Fast(text)) return text;
+  if (IsValidUtf8(text)) return text;
   *storage = text;
   *replaced += RepairUtf8(storage);
   return *storage;

@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/status_matchers.h"
+#include "common/utf8.h"
 #include "processors/normalize/charset.h"
 #include "processors/normalize/html_extract.h"
 #include "processors/normalize/structure.h"
@@ -1104,7 +1105,7 @@ TEST(Normalize, ExtractsMainTextFromRealPages) {
       text = result->title + "\n" + result->Body();
       for (const auto& s : result->subheadings) text += "\n" + s;
       for (const auto& s : result->captions) text += "\n" + s;
-      EXPECT_TRUE(internal::IsValidUtf8Fast(text)) << raw.id();
+      EXPECT_TRUE(IsValidUtf8(text)) << raw.id();
     } else {
       ++rejected;
     }

@@ -544,30 +544,4 @@ int32_t CountCodePoints(std::string_view text) {
   return static_cast<int32_t>(n - continuation);
 }
 
-bool IsValidUtf8Fast(std::string_view text) {
-  const char* p = text.data();
-  const size_t n = text.size();
-  size_t i = 0;
-  while (i < n) {
-    if (i + 8 <= n) {
-      uint64_t w;
-      std::memcpy(&w, p + i, 8);
-      if ((w & 0x8080808080808080ULL) == 0) {
-        i += 8;
-        continue;
-      }
-    }
-    if (static_cast<unsigned char>(p[i]) < 0x80) {
-      ++i;
-      continue;
-    }
-    utf8proc_int32_t cp;
-    utf8proc_ssize_t len = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(p + i),
-                                            static_cast<utf8proc_ssize_t>(n - i), &cp);
-    if (len <= 0) return false;
-    i += static_cast<size_t>(len);
-  }
-  return true;
-}
-
 }  // namespace newsflow::normalize::internal

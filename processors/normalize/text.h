@@ -85,9 +85,6 @@ int32_t CountWords(std::string_view text);
 // Number of code points of valid UTF-8 `text`.
 int32_t CountCodePoints(std::string_view text);
 
-// newsflow::IsValidUtf8 with an eight-bytes-at-a-time ASCII fast path.
-bool IsValidUtf8Fast(std::string_view text);
-
 // Appends MatchingForm(text) to `out`, separated by one space from what `out` holds.
 void AppendMatchingForm(std::string_view text, std::string* out);
 
