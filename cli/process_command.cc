@@ -56,7 +56,8 @@ class ProcessCommand : public Command {
         ->capture_default_str();
     app->add_option("--prepare-threads", options.prepare_threads,
                     "Worker threads decoding, normalizing and tagging raw records ahead of "
-                    "the thread that dedupes, produces and commits (0 = none)")
+                    "the thread that dedupes, produces and commits (0 = none; default: one per "
+                    "core, at most 8)")
         ->capture_default_str();
     app->add_option("--batch-size", options.batch_size,
                     "Records per batch (offsets are committed per batch)")
