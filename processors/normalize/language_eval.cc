@@ -58,13 +58,20 @@ struct Input {
   std::string label;     // gold language
   std::string declared;  // <html lang> etc. of the page
   std::string tld;
-  std::string sample512, all;
+  std::string sample256, sample512, all;
   std::string shipped;  // what Normalizer (defaults) reports
 };
 
-// What the normalizer runs (language.cc) on what it samples (512 bytes).
+// What the normalizer runs (language.cc) on what it samples: 256 bytes, and 512 when CLD2 is
+// unsure of those.
 std::string Shipped(const Input& in) {
-  return internal::DetectLanguage(in.sample512, in.declared, NormalizeOptions().min_language_confidence).code;
+  const double min_confidence = NormalizeOptions().min_language_confidence;
+  internal::LanguageGuess guess = internal::DetectLanguage(in.sample256, in.declared, min_confidence);
+  if ((guess.code == "und" || guess.confidence < min_confidence) &&
+      in.sample512.size() > in.sample256.size()) {
+    guess = internal::DetectLanguage(in.sample512, in.declared, min_confidence);
+  }
+  return guess.code;
 }
 
 // --- detectors ---------------------------------------------------------------------------
@@ -175,7 +182,14 @@ void Report(const std::vector<Detector>& detectors, const std::vector<Input>& in
 
 std::vector<Detector> Detectors(const TextCat* textcat) {
   std::vector<Detector> d;
-  d.push_back({"**CLD2, 512 B (shipped)**", Shipped, &Input::sample512});
+  d.push_back({"**CLD2, 256 B, 512 B when unsure (shipped)**", Shipped, &Input::sample256});
+  d.push_back({"CLD2, 512 B",
+               [](const Input& in) {
+                 return internal::DetectLanguage(in.sample512, in.declared,
+                                                 NormalizeOptions().min_language_confidence)
+                     .code;
+               },
+               &Input::sample512});
   d.push_back({"CLD2, 512 B, hints (declared language, TLD)",
                [](const Input& in) { return Cld2(in.sample512, in.declared, in.tld, true); },
                &Input::sample512});
@@ -234,6 +248,7 @@ int Measure(const std::filesystem::path& shared, const std::filesystem::path& la
     input.declared = internal::ExtractHtml(html, "").language;
     input.tld = Tld(url);
     input.sample512 = internal::LanguageSample(*a, 512);
+    input.sample256 = internal::LanguageSample(*a, 256);
     input.all = internal::LanguageSample(*a, 0);
     input.shipped = s->language;
     ++per_language[input.label];
@@ -269,6 +284,7 @@ int Measure(const std::filesystem::path& shared, const std::filesystem::path& la
       input.label = "en";
       input.tld = Tld(Str(j, "url"));
       input.sample512 = internal::LanguageSample(*a, 512);
+      input.sample256 = internal::LanguageSample(*a, 256);
       input.all = internal::LanguageSample(*a, 0);
       input.shipped = s->language;
       english.push_back(std::move(input));

@@ -26,12 +26,12 @@ struct NormalizeOptions {
   size_t max_text_bytes = 2 * 1024 * 1024;
   // Below this CLD2 confidence the language is reported as "und". Default 0.5.
   double min_language_confidence = 0.5;
-  // At most this many bytes of title + body text (cut at a word) go to CLD2, which costs
-  // ~18 us per KiB, the largest cost of plain-text normalization. On the 990 trafilatura
-  // pages (`normalize_eval languages`) 512 bytes agree with whole-text detection on 985
-  // pages (99.5%), 1 KiB on 986, 2 KiB on 988; 512 keeps plain text and JSON above
-  // 100 MB/s per core. 0 = all text. Default 512.
-  size_t language_sample_bytes = 512;
+  // At most this many bytes of title + body text (cut at a word) go to CLD2, whose cost
+  // grows with the sample (~10 us for 256 bytes, ~19 us for 512). On trafilatura's 984
+  // labelled pages 256 bytes are right on 980 and 512 on 979, and both on all 683 English
+  // news articles (docs/QUALITY.md, `language_eval measure`). When CLD2 is unsure of the
+  // sample, it looks again at twice as much. 0 = all text. Default 256.
+  size_t language_sample_bytes = 256;
   // The HTML parser. Default gumbo (extraction F1 0.934 against libxml2's 0.931 on
   // trafilatura's benchmark; libxml2 for throughput-bound imports).
   HtmlParser html_parser = HtmlParser::kGumbo;
