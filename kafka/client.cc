@@ -240,8 +240,15 @@ absl::Status Producer::Produce(const std::string& topic, int32_t partition, std:
 void Producer::Poll(int timeout_ms) { producer_->poll(timeout_ms); }
 
 absl::Status Producer::LearnTopics(const std::vector<std::string>& topics, int timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   for (const std::string& name : topics) {
     if (name.empty()) continue;
+    const int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          deadline - std::chrono::steady_clock::now())
+                                          .count());
+    if (left <= 0) {
+      return KafkaErrorToStatus(RdKafka::ERR__TIMED_OUT, absl::StrCat("looking up topic ", name));
+    }
     std::string error;
     std::unique_ptr<RdKafka::Topic> topic(
         RdKafka::Topic::create(producer_.get(), name, nullptr, error));
@@ -250,7 +257,7 @@ absl::Status Producer::LearnTopics(const std::vector<std::string>& topics, int t
     }
     RdKafka::Metadata* metadata = nullptr;
     RdKafka::ErrorCode code =
-        producer_->metadata(/*all_topics=*/false, topic.get(), &metadata, timeout_ms);
+        producer_->metadata(/*all_topics=*/false, topic.get(), &metadata, left);
     std::unique_ptr<RdKafka::Metadata> owned(metadata);
     if (code != RdKafka::ERR_NO_ERROR) {
       return KafkaErrorToStatus(code, absl::StrCat("looking up topic ", name));

@@ -145,7 +145,8 @@ class Producer {
   // it has not produced to only on its one-second topic scan, so without this the first
   // second of records waits in the local queue (the ~1 s latency tail of a new `produce`).
   // A topic that does not exist yet is not an error: auto-creation or the first send settles
-  // it. Errors are those of the metadata request (broker unreachable within `timeout_ms`).
+  // it. Errors are those of the metadata requests, which share `timeout_ms` (a broker that
+  // does not answer); the caller may go on without, as before.
   absl::Status LearnTopics(const std::vector<std::string>& topics, int timeout_ms);
 
   // Waits until every queued record has a delivery report. kDeadlineExceeded when

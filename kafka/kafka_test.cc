@@ -130,6 +130,25 @@ TEST(Producer, ReportsRecordsAsFailedWhenBrokerStaysDown) {
   EXPECT_THAT(reports[1].status, StatusIs(absl::StatusCode::kUnavailable));
 }
 
+TEST(Producer, LearnsItsTopicsAndTheirRecordsGoOut) {
+  auto producer = Producer::Create(MockClusterOptions());
+  ASSERT_THAT(producer, IsOk());
+  ASSERT_EQ(rd_kafka_mock_topic_create(MockCluster(**producer), "out", 2, 1),
+            RD_KAFKA_RESP_ERR_NO_ERROR);
+  ASSERT_THAT((*producer)->LearnTopics({"out", "", "not-yet-created"}, 10000), IsOk());
+  ASSERT_THAT((*producer)->Send("out", "k", "v"), IsOk());
+  ASSERT_THAT((*producer)->Flush(10000), IsOk());
+  EXPECT_EQ((*producer)->counters().acknowledged, 1u);
+}
+
+TEST(Producer, GivesUpLearningTopicsFromABrokerThatIsDown) {
+  auto producer = Producer::Create(MockClusterOptions());
+  ASSERT_THAT(producer, IsOk());
+  rd_kafka_mock_broker_set_down(MockCluster(**producer), 1);
+  // Within its time budget, with an error the caller can go on after.
+  EXPECT_FALSE((*producer)->LearnTopics({"a", "b", "c"}, 300).ok());
+}
+
 // A consumer on the producer's mock cluster.
 ConsumerOptions MockConsumerOptions(Producer& producer, const std::string& group) {
   ConsumerOptions options;

@@ -44,7 +44,7 @@ bool NeedsEscape(uint32_t cp) {
   return (cp >= 0x1D173 && cp <= 0x1D17A) || cp == 0xE0001 || (cp >= 0xE0020 && cp <= 0xE007F);
 }
 
-// 0: not escaped; 1: a short escape (second byte in kShort); 2: \u00XX.
+// Per ASCII byte: 0 written as is; 1 a two-character escape (\ and short_form); 2 \u00XX.
 struct AsciiClass {
   uint8_t kind[128];
   char short_form[128];

@@ -86,7 +86,7 @@ absl::Status Session::Start() {
   std::vector<std::string> outputs = {topics_.enriched, topics_.dlq};
   if (scale_out_) outputs.push_back(topics_.by_scope);
   if (!topics_.dedup_changelog.empty()) outputs.push_back(topics_.dedup_changelog);
-  if (absl::Status s = producer_->LearnTopics(outputs, 10000); !s.ok()) {
+  if (absl::Status s = producer_->LearnTopics(outputs, 5000); !s.ok()) {
     log_.Warn("process", absl::StrCat("output topics not looked up yet: ", s.message()));
   }
   kafka::ConsumerOptions consumer_options = options_.consumer;

@@ -60,25 +60,6 @@ def test_a_real_prometheus_answers_every_dashboard_query(newsflow_bin, brokers, 
         metrics_url = "http://127.0.0.1:%d/metrics" % port
         wait_for(lambda: "newsflow_ready 1" in get(metrics_url), 60, "the processor to be ready")
 
-        # Traffic through the real broker while Prometheus scrapes every second: articles at
-        # a steady rate, and one undecodable record for the dead-letter panel.
-        samples = os.path.join(SOURCE_DIR, "data", "samples")
-        producer = subprocess.Popen([newsflow_bin, "produce", *flags, "--rate", "2",
-                                     os.path.join(samples, "newsroom_samples.jsonl"),
-                                     os.path.join(samples, "000_etv_bharat_ukraine_allies.txt"),
-                                     os.path.join(samples, "newsroom_samples.jsonl")],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        garbage = Producer({"bootstrap.servers": brokers})
-        garbage.produce(prefix + ".raw", value=b"\xff not a RawArticle", key=b"garbage")
-        assert garbage.flush(10) == 0
-
-        # promtool's lint of the live exposition: names, units, _total, help texts.
-        scrape = get(metrics_url)
-        (tmp_path / "scrape.txt").write_text(scrape)
-        lint = subprocess.run(["promtool", "check", "metrics"], input=scrape, text=True,
-                              capture_output=True)
-        assert lint.returncode == 0, lint.stdout + lint.stderr
-
         config = tmp_path / "prometheus.yml"
         config.write_text(
             "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
@@ -100,6 +81,26 @@ def test_a_real_prometheus_answers_every_dashboard_query(newsflow_bin, brokers, 
             return answer["data"]["result"]
 
         wait_for(lambda: query('up{job="newsflow"} == 1'), 60, "Prometheus to scrape")
+        # Traffic through the real broker once Prometheus scrapes (every second), so that its
+        # rates see the counters grow: articles at a steady rate, and one undecodable record
+        # for the dead-letter panel.
+        samples = os.path.join(SOURCE_DIR, "data", "samples")
+        producer = subprocess.Popen([newsflow_bin, "produce", *flags, "--rate", "2",
+                                     os.path.join(samples, "newsroom_samples.jsonl"),
+                                     os.path.join(samples, "000_etv_bharat_ukraine_allies.txt"),
+                                     os.path.join(samples, "newsroom_samples.jsonl")],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        garbage = Producer({"bootstrap.servers": brokers})
+        garbage.produce(prefix + ".raw", value=b"\xff not a RawArticle", key=b"garbage")
+        assert garbage.flush(10) == 0
+
+        # promtool's lint of the live exposition: names, units, _total, help texts.
+        scrape = get(metrics_url)
+        (tmp_path / "scrape.txt").write_text(scrape)
+        lint = subprocess.run(["promtool", "check", "metrics"], input=scrape, text=True,
+                              capture_output=True)
+        assert lint.returncode == 0, lint.stdout + lint.stderr
+
         assert producer.wait(120) == 0
         time.sleep(5)  # a few more scrapes after the last article
 
