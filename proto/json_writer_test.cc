@@ -163,7 +163,9 @@ class RandomFiller {
       case FieldDescriptor::CPPTYPE_INT64:
         r->SetInt64(m, f, static_cast<int64_t>((uint64_t{rng_()} << 32) | rng_()));
         break;
-      case FieldDescriptor::CPPTYPE_UINT64: r->SetUInt64(m, f, (uint64_t{rng_()} << 32) | rng_()); break;
+      case FieldDescriptor::CPPTYPE_UINT64:
+        r->SetUInt64(m, f, (uint64_t{rng_()} << 32) | rng_());
+        break;
       case FieldDescriptor::CPPTYPE_FLOAT:
         r->SetFloat(m, f, std::uniform_real_distribution<float>(-2, 2)(rng_));
         break;

@@ -66,7 +66,8 @@ struct Input {
 // unsure of those.
 std::string Shipped(const Input& in) {
   const double min_confidence = NormalizeOptions().min_language_confidence;
-  internal::LanguageGuess guess = internal::DetectLanguage(in.sample256, in.declared, min_confidence);
+  internal::LanguageGuess guess =
+      internal::DetectLanguage(in.sample256, in.declared, min_confidence);
   if ((guess.code == "und" || guess.confidence < min_confidence) &&
       in.sample512.size() > in.sample256.size()) {
     guess = internal::DetectLanguage(in.sample512, in.declared, min_confidence);
