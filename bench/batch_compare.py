@@ -16,28 +16,14 @@ the Python side (a venv with pinned datasketch) and calls this. Each figure is t
 import argparse
 import os
 import statistics
-import subprocess
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from process_measure import measure  # noqa: E402
+
 CORPUS = ["topics/masakhanews_eng_dev.jsonl", "news_cluster/news_cluster.jsonl",
           "basil/articles.jsonl"]
-
-
-def measure(command, output):
-    start = time.monotonic()
-    with open(output, "wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(process.pid, 0)
-    wall = time.monotonic() - start
-    stderr = process.stderr.read().decode(errors="replace")
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit("%s failed:\n%s" % (" ".join(command), stderr))
-    with open(output, "rb") as f:
-        lines = sum(1 for _ in f)
-    return {"cpu": usage.ru_utime + usage.ru_stime, "wall": wall,
-            "rss_mb": usage.ru_maxrss / 1024, "lines": lines}
 
 
 def median_of(runs, command, output):

@@ -13,24 +13,11 @@ import argparse
 import os
 import subprocess
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from process_measure import measure  # noqa: E402
 
-
-def measure(command, output):
-    start = time.monotonic()
-    with open(output, "wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(process.pid, 0)
-    wall = time.monotonic() - start
-    stderr = process.stderr.read().decode(errors="replace")
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit("%s failed:\n%s" % (" ".join(command), stderr))
-    with open(output) as f:
-        lines = sum(1 for _ in f)
-    return {"cpu": usage.ru_utime + usage.ru_stime, "wall": wall,
-            "rss_mb": usage.ru_maxrss / 1024, "articles": lines}
 
 
 def main():
@@ -62,7 +49,7 @@ def main():
     for name, r in (("newsflow batch (gumbo, default)", newsflow),
                     ("newsflow batch --html-parser libxml2", libxml2),
                     ("warcio + trafilatura", python)):
-        print("%-36s %9d %9.2f %9.2f %9.0f" % (name, r["articles"], r["cpu"], r["wall"], r["rss_mb"]))
+        print("%-36s %9d %9.2f %9.2f %9.0f" % (name, r["lines"], r["cpu"], r["wall"], r["rss_mb"]))
     print("CPU ratio (python / newsflow): %.1fx with gumbo, %.1fx with libxml2"
           % (python["cpu"] / newsflow["cpu"], python["cpu"] / libxml2["cpu"]))
 

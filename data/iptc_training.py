@@ -19,6 +19,7 @@ paragraph, so that headlines and snippets are first-class.
 """
 import argparse
 import collections
+import gzip
 import hashlib
 import json
 import os
@@ -184,7 +185,6 @@ def web_pages(newsflow, shared):
     folder = os.path.join(shared, "extraction", "trafilatura-eval", "html")
     if not os.path.isdir(folder):
         return {}
-    import gzip
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name in sorted(os.listdir(folder)):

@@ -4,6 +4,7 @@
 #include <google/protobuf/dynamic_message.h>
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
+#include <utf8proc.h>
 
 #include <cmath>
 #include <cstring>
@@ -37,21 +38,9 @@ std::string Direct(const Message& message) {
 }
 
 void AppendUtf8(uint32_t cp, std::string* s) {
-  if (cp < 0x80) {
-    s->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    s->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    s->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    s->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    s->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    s->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    s->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    s->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    s->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    s->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
+  utf8proc_uint8_t buf[4];
+  s->append(reinterpret_cast<const char*>(buf),
+            static_cast<size_t>(utf8proc_encode_char(static_cast<utf8proc_int32_t>(cp), buf)));
 }
 
 TEST(JsonWriter, EveryCodePointIsWrittenAsProtobufWritesIt) {

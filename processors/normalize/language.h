@@ -25,6 +25,11 @@ struct LanguageGuess {
 LanguageGuess DetectLanguage(std::string_view text, std::string_view declared,
                              double min_confidence);
 
+// CLD2 found no language, or none it is sure of: worth asking again with more text.
+inline bool IsUnsure(const LanguageGuess& guess, double min_confidence) {
+  return guess.code == "und" || guess.confidence < min_confidence;
+}
+
 // What the detector reads: title + body paragraphs, cut to about `limit` bytes at a word
 // boundary (0 = no limit). Shared by the normalizer and tools/language_eval.
 std::string LanguageSample(const NormalizedArticle& article, size_t limit);

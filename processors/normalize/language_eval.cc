@@ -68,8 +68,7 @@ std::string Shipped(const Input& in) {
   const double min_confidence = NormalizeOptions().min_language_confidence;
   internal::LanguageGuess guess =
       internal::DetectLanguage(in.sample256, in.declared, min_confidence);
-  if ((guess.code == "und" || guess.confidence < min_confidence) &&
-      in.sample512.size() > in.sample256.size()) {
+  if (internal::IsUnsure(guess, min_confidence) && in.sample512.size() > in.sample256.size()) {
     guess = internal::DetectLanguage(in.sample512, in.declared, min_confidence);
   }
   return guess.code;

@@ -209,7 +209,7 @@ absl::StatusOr<NormalizedArticle> Normalizer::Normalize(const v1::RawArticle& ra
                                                      : std::string_view(raw.language());
   internal::LanguageGuess guess =
       internal::DetectLanguage(sample, declared, options_.min_language_confidence);
-  if ((guess.code == "und" || guess.confidence < options_.min_language_confidence) &&
+  if (internal::IsUnsure(guess, options_.min_language_confidence) &&
       options_.language_sample_bytes != 0) {
     // Tables of figures or a run of names leave CLD2 unsure of a short sample; twice the
     // text settles most (244 Reuters-21578 earnings reports), and only these pay for it.
