@@ -112,13 +112,7 @@ class BatchCommand : public Command {
           return true;
         },
         [&](const producers::BadRecord& bad) {
-          RecordOrigin origin;
-          origin.input = bad.input;
-          origin.line = bad.line;
-          origin.offset = bad.offset;
-          dead_letter(
-              MakeDeadLetter(OriginalBytes{bad.original, bad.original_size, bad.original_sha256},
-                             "read", bad.reason, bad.message, origin));
+          dead_letter(producers::DeadLetterFor(bad, "read"));
         },
         &StopFlag());
     article_reader.SetProgressCallback(

@@ -23,6 +23,7 @@
 #include "common/string_util.h"
 #include "common/utf8.h"
 #include "processors/normalize/normalize.h"
+#include "proto/dead_letter.h"
 #include "proto/utf8_fields.h"
 
 namespace newsflow::producers {
@@ -625,6 +626,15 @@ bool ArticleReader::ReadHtml(std::string content, const std::string& name,
   article.set_html(content);
   if (TooLarge(article, name, 0, content)) return true;
   return Emit(std::move(article), name, 0, "html", 0);
+}
+
+v1::DeadLetter DeadLetterFor(const BadRecord& bad, const std::string& stage) {
+  RecordOrigin origin;
+  origin.input = bad.input;
+  origin.line = bad.line;
+  origin.offset = bad.offset;
+  return MakeDeadLetter(OriginalBytes{bad.original, bad.original_size, bad.original_sha256},
+                        stage, bad.reason, bad.message, origin);
 }
 
 }  // namespace newsflow::producers

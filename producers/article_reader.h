@@ -83,6 +83,9 @@ struct BadRecord {
   std::string original_sha256;  // hash of all of them when only a part is kept (if known)
 };
 
+// The dead letter of a bad record, refused at `stage` ("read" in batch, "produce").
+v1::DeadLetter DeadLetterFor(const BadRecord& bad, const std::string& stage);
+
 struct ReadCounters {
   uint64_t files = 0;
   uint64_t articles = 0;

@@ -216,13 +216,7 @@ absl::StatusOr<PublishReport> PublishArticles(const std::vector<std::string>& pa
         << EscapeForTerminal(bad.message)
         << (sending ? absl::StrCat(" (sent to ", options.topics.dlq, ")") : "") << "\n";
     if (!sending) return;
-    RecordOrigin origin;
-    origin.input = bad.input;
-    origin.line = bad.line;
-    origin.offset = bad.offset;
-    v1::DeadLetter letter =
-        MakeDeadLetter(OriginalBytes{bad.original, bad.original_size, bad.original_sha256},
-                       "produce", bad.reason, bad.message, origin);
+    v1::DeadLetter letter = DeadLetterFor(bad, "produce");
     const std::string key = absl::StrCat(bad.input, ":", bad.line);
     if (!FitDeadLetter(&letter, kafka::RecordValueBudget(dlq_limit, key.size()))) {
       log << "produce: ERROR: the dead letter for " << EscapeForTerminal(key)

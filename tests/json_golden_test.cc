@@ -87,13 +87,8 @@ TEST(JsonGolden, EveryArticleOfTheNewsCorporaIsWrittenAsProtobufWritesIt) {
         return true;
       },
       [&](const producers::BadRecord& bad) {
-        RecordOrigin origin;
-        origin.input = bad.input;
-        origin.line = bad.line;
         ++tally.dead_letters;
-        Compare(MakeDeadLetter(OriginalBytes{bad.original, bad.original_size, bad.original_sha256},
-                               "read", bad.reason, bad.message, origin),
-                &tally);
+        Compare(producers::DeadLetterFor(bad, "read"), &tally);
       });
   reader.ReadInputs(inputs);
   std::cout << tally.articles << " articles and " << tally.dead_letters << " dead letters, "
