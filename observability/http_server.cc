@@ -304,19 +304,20 @@ void HttpServer::Loop(int listen_fd, int wake_fd) {
         }
         if (open_count() >= static_cast<size_t>(options_.max_connections)) {
           // Who goes, in order: the oldest that has trickled part of a request (slowloris),
-          // then the oldest that has sent nothing for a while (idle); a connection accepted
-          // in the last 200 ms may be a probe its client has not yet had the CPU to write,
-          // so it goes last.
+          // then the oldest that has sent nothing for a while (idle), then a recent one that
+          // has sent part of a request; a connection accepted in the last 200 ms that has
+          // sent nothing may be a probe its client has not yet had the CPU to write, so it
+          // goes last.
           const int64_t grace_start = MonotonicMicros() - 200000;
           Connection* victim = nullptr;
-          for (int pass = 0; pass < 3 && victim == nullptr; ++pass) {
+          for (int pass = 0; pass < 4 && victim == nullptr; ++pass) {
             for (Connection& c : connections) {
               if (c.fd < 0) continue;
               const bool old_enough = c.accepted_us <= grace_start;
               const bool partial = !c.responding && !c.in.empty();
               const bool idle = !c.responding && c.in.empty();
               if ((pass == 0 && partial && old_enough) || (pass == 1 && idle && old_enough) ||
-                  pass == 2) {
+                  (pass == 2 && partial) || pass == 3) {
                 victim = &c;
                 break;
               }
