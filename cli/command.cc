@@ -229,7 +229,7 @@ void RegisterPipelineFlags(CLI::App* app, pipeline::PipelineOptions* options,
   options->tag.topic_model_path = tag::kDefaultTopicModel;
   app->add_option("--topic-model", options->tag.topic_model_path,
                   "Topic model blended with the lexicon: the built-in IPTC top-level model "
-                  "(builtin:iptc-topics-v1, docs/QUALITY.md), a file made by 'newsflow train' "
+                  "(builtin:iptc-topics-v2, docs/QUALITY.md), a file made by 'newsflow train' "
                   "(e.g. data/models/reuters21578-topics-v3.bin), or none (the lexicon alone)")
       ->capture_default_str();
   app->add_option("--topic-model-weight", options->tag.topic_model_weight,
@@ -238,10 +238,16 @@ void RegisterPipelineFlags(CLI::App* app, pipeline::PipelineOptions* options,
       ->capture_default_str();
   app->add_option("--topic-model-max-words", options->tag.topic_model_options.max_words,
                   "Words the model reads (as trained with 'newsflow train --max-words'; 0 = "
-                  "up to 400; a built-in model knows its own)")
+                  "up to 400; a word-vector model, such as the built-in one, knows its own)")
       ->capture_default_str();
   app->add_option("--topic-model-threshold", options->tag.topic_model_options.min_probability,
-                  "Model labels at or above this probability are reported")
+                  "Model labels outside IPTC (e.g. reuters:earn) at or above this probability "
+                  "are reported")
+      ->capture_default_str();
+  app->add_option("--topic-model-blend-threshold",
+                  options->tag.topic_model_options.min_blend_probability,
+                  "Model probabilities of IPTC topics at or above this are blended with the "
+                  "lexicon")
       ->capture_default_str();
 }
 

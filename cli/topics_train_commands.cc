@@ -12,6 +12,7 @@
 #include "kafka/admin.h"
 #include "processors/normalize/normalize.h"
 #include "processors/tag/topic_model.h"
+#include "processors/tag/word_vector_model.h"
 
 namespace newsflow::cli {
 namespace {
@@ -49,7 +50,8 @@ class TopicsCommand : public Command {
   }
 };
 
-// `newsflow train`: a fastText topic model from labelled JSON Lines, any taxonomy.
+// `newsflow train`: a topic model from labelled JSON Lines, any taxonomy: fastText, or with
+// --word-vectors a regression over pretrained word vectors (word_vector_model.h).
 class TrainCommand : public Command {
  public:
   std::string input;
@@ -57,13 +59,19 @@ class TrainCommand : public Command {
   std::string labels_field = "topics";
   std::string label_prefix;
   tag::TopicModelTrainOptions train;
+  tag::WordVectorTrainOptions vectors;
+  CLI::App* app_ = nullptr;
 
   CLI::App* Register(CLI::App* parent) override {
     CLI::App* app = parent->add_subcommand(
         "train",
-        "Train a topic model (fastText, multi-label) from JSON Lines with title, body (or "
-        "text), optional dateline, and a labels field; load it with --topic-model. The same "
-        "input and options give the same file (one training thread).");
+        "Train a topic model from JSON Lines with title, body (or text), optional dateline, "
+        "and a labels field; load it with --topic-model. Two kinds: fastText (multi-label, "
+        "learns its words from the examples), or with --word-vectors a logistic regression "
+        "over pretrained word vectors (knows words the examples never used; how the built-in "
+        "IPTC model is made, data/iptc_training.py). The same input and options give the "
+        "same file.");
+    app_ = app;
     app->add_option("--input,-i", input, "JSON Lines file")->required();
     app->add_option("--output,-o", output, "Model file to write")->required();
     app->add_option("--labels-field", labels_field,
@@ -71,19 +79,35 @@ class TrainCommand : public Command {
         ->capture_default_str();
     app->add_option("--label-prefix", label_prefix,
                     "Prefix making labels topic codes, e.g. 'reuters:' (IPTC qcodes need none)");
-    app->add_option("--epochs", train.epochs, "Passes over the data")->capture_default_str();
-    app->add_option("--lr", train.learning_rate, "Learning rate")->capture_default_str();
-    app->add_option("--dim", train.dim, "Embedding dimensions")->capture_default_str();
-    app->add_option("--word-ngrams", train.word_ngrams, "Word n-grams")->capture_default_str();
-    app->add_option("--min-count", train.min_count, "Minimum word count")->capture_default_str();
-    app->add_option("--buckets", train.buckets, "Hash buckets for word n-grams")
+    app->add_option("--word-vectors", vectors.vectors_path,
+                    "Word vectors as text ('word v1 v2 ...' per line, most frequent first: "
+                    "GloVe, word2vec or fastText .vec): train a word-vector model");
+    app->add_option("--vocabulary", vectors.max_vocabulary,
+                    "Word-vector model: the most frequent words kept")
         ->capture_default_str();
-    app->add_option("--quantize", train.quantize, "Product-quantize (smaller file)")
+    app->add_option("--epochs", train.epochs,
+                    absl::StrCat("Passes over the data (word-vector model: ",
+                                 vectors.epochs, " unless given)"))
+        ->capture_default_str();
+    app->add_option("--lr", train.learning_rate,
+                    absl::StrCat("Learning rate (word-vector model: Adam, ",
+                                 vectors.learning_rate, " unless given)"))
+        ->capture_default_str();
+    app->add_option("--dim", train.dim, "fastText: embedding dimensions")->capture_default_str();
+    app->add_option("--word-ngrams", train.word_ngrams, "fastText: word n-grams")
+        ->capture_default_str();
+    app->add_option("--min-count", train.min_count, "fastText: minimum word count")
+        ->capture_default_str();
+    app->add_option("--buckets", train.buckets, "fastText: hash buckets for word n-grams")
+        ->capture_default_str();
+    app->add_option("--quantize", train.quantize, "fastText: product-quantize (smaller file)")
         ->capture_default_str();
     app->add_option("--seed", train.seed, "Random seed")->capture_default_str();
     app->add_option("--max-words", train.max_words,
-                    "Words of each article the model reads, title first (load it with the "
-                    "same --topic-model-max-words)")
+                    absl::StrCat("Words of each article the model reads, title first (load a "
+                                 "fastText model with the same --topic-model-max-words; a "
+                                 "word-vector model stores it; its default is ",
+                                 vectors.max_words, ")"))
         ->capture_default_str();
     return app;
   }
@@ -134,7 +158,20 @@ class TrainCommand : public Command {
       example.input.language = n->language;
       examples.push_back(std::move(example));
     }
-    if (auto s = tag::TrainTopicModel(examples, train, output); !s.ok()) return Fail(s, "train");
+    absl::Status status;
+    if (!vectors.vectors_path.empty()) {
+      // Shared flags apply to the word-vector model only when given: their fastText defaults
+      // (50 epochs at 0.5) would not suit it.
+      auto given = [&](const char* name) { return app_->get_option(name)->count() > 0; };
+      if (given("--epochs")) vectors.epochs = train.epochs;
+      if (given("--lr")) vectors.learning_rate = train.learning_rate;
+      if (given("--max-words")) vectors.max_words = train.max_words;
+      vectors.seed = train.seed;
+      status = tag::TrainWordVectorModel(examples, vectors, output);
+    } else {
+      status = tag::TrainTopicModel(examples, train, output);
+    }
+    if (!status.ok()) return Fail(status, "train");
     std::cerr << "newsflow train: " << examples.size() << " examples (" << skipped
               << " without labels or text skipped) -> " << output << "\n";
     return kExitOk;

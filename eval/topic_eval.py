@@ -143,6 +143,9 @@ def main():
     parser.add_argument("--weights", default="0,0.5,1",
                         help="model weights to test; 0 = the lexicon alone")
     parser.add_argument("--protocols", default="folds,cross-corpus")
+    parser.add_argument("--model-flags", default="",
+                        help="more `newsflow batch` flags with the model, e.g. "
+                             "'--topic-model-threshold 0.3'")
     parser.add_argument("--confusion", action="store_true", help="print confusion matrices")
     parser.add_argument("--guard", action="store_true",
                         help="also the invented reports per top level without a corpus")
@@ -167,7 +170,7 @@ def main():
                         flags = ["--topic-model", "none"]
                     else:
                         flags = ["--topic-model", model, "--topic-model-weight", str(w),
-                                 "--topic-model-max-words", str(T.MAX_WORDS)]
+                                 *args.model_flags.split()]
                     predicted = T.run_batch(args.newsflow, view_items, flags)
                     results.append((protocol, name, view, w, measure(view_items, predicted, tops)))
 

@@ -304,6 +304,24 @@ TEST(Normalize, SplitsPhotoCaptions) {
   EXPECT_EQ(a.paragraphs.size(), 2u);
 }
 
+// A headline that says what it comes with is the item's text, not a photo caption.
+TEST(Normalize, AHeadlineTaggedPhotosOrVideoIsBodyNotCaption) {
+  for (const char* headline :
+       {"Stars get colorful at the movie awards and it's amazing (PHOTOS)",
+        "Boy flies like Iron Man thanks to a charity (VIDEO/PHOTOS)",
+        "The 10 fastest-growing cities in the country (Photos, Video)"}) {
+    EXPECT_FALSE(internal::LooksLikeCaption(headline, /*leading=*/false)) << headline;
+    NormalizedArticle a = MustNormalize(TextArticle(headline, ""));
+    EXPECT_THAT(a.paragraphs, ElementsAre(headline));
+    EXPECT_TRUE(a.captions.empty());
+  }
+  // A credit that names a photographer or agency still marks a caption.
+  EXPECT_TRUE(internal::LooksLikeCaption("Fans gather outside the stadium (Photo: Jane Doe)",
+                                         /*leading=*/false));
+  EXPECT_TRUE(internal::LooksLikeCaption("Fans gather outside the stadium (Getty Images)",
+                                         /*leading=*/false));
+}
+
 // ---------------------------------------------------------------------------------------
 // Text clean-up.
 

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
+#include <string>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -546,6 +548,38 @@ bool LooksLikeByline(std::string_view line) {
   return words >= 1;
 }
 
+// "(PHOTOS)", "(Video)", "(VIDEO/PHOTOS)", "(Watch)": what a headline says it comes with, not
+// a credit. Without this a headline item such as "Stars at the awards (PHOTOS)" became a
+// caption and left no body (docs/QUALITY.md, the no-topic rate on HuffPost headlines).
+bool IsMediaTag(std::string_view content) {
+  static constexpr std::string_view kWords[] = {"gallery", "graphic", "graphics", "pics",
+                                                "photo", "photos", "picture", "pictures",
+                                                "slideshow", "video", "videos", "watch"};
+  bool any = false;
+  size_t i = 0;
+  while (i < content.size()) {
+    while (i < content.size() && (content[i] == ' ' || content[i] == '/' || content[i] == ',' ||
+                                  content[i] == '&' || content[i] == '+')) {
+      ++i;
+    }
+    size_t j = i;
+    while (j < content.size() && content[j] != ' ' && content[j] != '/' && content[j] != ',' &&
+           content[j] != '&' && content[j] != '+') {
+      ++j;
+    }
+    if (j == i) break;
+    std::string word(content.substr(i, j - i));
+    for (char& c : word) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (word != "and" &&
+        std::find(std::begin(kWords), std::end(kWords), word) == std::end(kWords)) {
+      return false;
+    }
+    any |= word != "and";
+    i = j;
+  }
+  return any;
+}
+
 bool LooksLikeCaption(std::string_view p, bool leading) {
   if (p.size() < 20 || p.size() > 800) return false;
   if (Contains(p, "toggle caption")) return true;  // NPR "Enlarge this image toggle caption"
@@ -564,7 +598,7 @@ bool LooksLikeCaption(std::string_view p, bool leading) {
     size_t open = s.rfind('(');
     if (open != npos && s.size() - open <= 64) {
       std::string_view content = Trim(s.substr(open + 1, s.size() - open - 2));
-      if (!content.empty()) {
+      if (!content.empty() && !IsMediaTag(content)) {
         if (ContainsPhotoWord(content) || IsSlashCredit(content)) return true;
         if (IsKnownAgency(content)) {
           if (leading || file_photo) return true;

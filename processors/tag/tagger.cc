@@ -671,10 +671,16 @@ TagResult TaggerImpl::Tag(const TagInput& input) const {
   s.Prepare(gazetteer_.countries().size(), lexicon_.topics().size(), lexicon_.num_phrases());
   // IPTC predictions go to the scratch (blended in ScoreTopics), other codes aside.
   auto apply_predictions = [&] {
-    for (const TopicTag& p : predictions) {
+    const TopicModelOptions& thresholds = options_.topic_model_options;
+    for (size_t k = 0; k < predictions.size(); ++k) {
+      const TopicTag& p = predictions[k];
       const int t = lexicon_.TopicIndex(p.code);
       if (t < 0) {
-        foreign.push_back(p);
+        // Reported as it is: at min_probability, or the model's first label at its floor.
+        if (p.score >= thresholds.min_probability ||
+            (k == 0 && p.score >= thresholds.top_min_probability)) {
+          foreign.push_back(p);
+        }
         continue;
       }
       s.TouchTopic(t);
@@ -696,10 +702,15 @@ TagResult TaggerImpl::Tag(const TagInput& input) const {
   if (model_reads_words) {
     // The model reads the same folded words: title, then paragraphs without the dateline.
     thread_local std::vector<std::string_view> words;
+    thread_local std::vector<uint64_t> hashes;
     words.clear();
+    hashes.clear();
     const size_t n = std::min(tokens.size(), internal::kModelMaxTokens);
-    for (size_t k = 0; k < n; ++k) words.push_back(s.tokens.Folded(tokens[k]));
-    model->PredictWords(words, &predictions);
+    for (size_t k = 0; k < n; ++k) {
+      words.push_back(s.tokens.Folded(tokens[k]));
+      hashes.push_back(tokens[k].hash);
+    }
+    model->PredictHashedWords(words, hashes, &predictions);
     apply_predictions();
   }
 
@@ -803,6 +814,8 @@ absl::Status TaggerOptions::Validate() const {
 absl::Status TopicModelOptions::Validate() const {
   if (!(min_probability >= 0 && min_probability <= 1))
     return absl::InvalidArgumentError("topic model min_probability must be in [0, 1]");
+  if (!(min_blend_probability >= 0 && min_blend_probability <= 1))
+    return absl::InvalidArgumentError("topic model min_blend_probability must be in [0, 1]");
   if (!(top_min_probability >= 0 && top_min_probability <= 1))
     return absl::InvalidArgumentError("topic model top_min_probability must be in [0, 1]");
   if (max_labels < 0) return absl::InvalidArgumentError("topic model max_labels must be >= 0");

@@ -36,6 +36,13 @@ class TopicModel {
   // holds its per-thread scratch, so it must not call a Tagger. Default: nothing.
   virtual void PredictWords(const std::vector<std::string_view>& words,
                             std::vector<TopicTag>* out) const {}
+  // PredictWords given also each word's hash (internal::HashFolded, text_scan.h), which the
+  // tagger has computed already. Default: PredictWords(words, out).
+  virtual void PredictHashedWords(const std::vector<std::string_view>& words,
+                                  const std::vector<uint64_t>& hashes,
+                                  std::vector<TopicTag>* out) const {
+    PredictWords(words, out);
+  }
   // Every code the model can emit; empty = unknown. The tagger blends IPTC scores only with
   // a model that knows at least one IPTC topic (or whose labels are unknown), so that e.g. a
   // Reuters model does not dilute the lexicon's IPTC scores. Default empty.
@@ -44,9 +51,15 @@ class TopicModel {
 
 // How a loaded model's probabilities become labels (see LoadTopicModel in topic_model.h).
 struct TopicModelOptions {
-  // A label is emitted when its probability is at least this. Default 0.5.
+  // A label outside IPTC (e.g. "reuters:earn") is reported when its probability is at least
+  // this. Default 0.5.
   double min_probability = 0.5;
-  // The most probable label is emitted even below min_probability when at least this
+  // IPTC labels, which the tagger blends with the lexicon rather than reports, are passed
+  // down to this probability: a second-ranked topic at 0.3 still lifts the lexicon's score
+  // (docs/QUALITY.md: top-1 and label recall rise by about a point on unseen corpora).
+  // Default 0.1.
+  double min_blend_probability = 0.1;
+  // The most probable label is emitted even below both thresholds when at least this
   // (nearly every article has a subject); 1 disables. Default 0.15.
   double top_min_probability = 0.15;
   // At most this many labels per article. Default 5.
@@ -95,9 +108,11 @@ struct TaggerOptions {
   // At most this many model labels outside IPTC (e.g. "reuters:earn") per article, reported
   // after the IPTC topics. Default 3.
   int max_model_topics = 3;
-  // Weight of topic_model in [0, 1]. 0.3 gave the best top-1 on corpora the IPTC model never
-  // saw (docs/QUALITY.md, "IPTC top level on unseen corpora"). Default 0.3.
-  double topic_model_weight = 0.3;
+  // Weight of topic_model in [0, 1]. With the built-in word-vector model, 0.5 gave the best
+  // top-1 on full articles, title + snippet items and sentences from corpora it never saw;
+  // 0.3 kept one more guard report of labour and conflict (docs/QUALITY.md, "IPTC top level
+  // on unseen corpora"). Default 0.5.
+  double topic_model_weight = 0.5;
   // IPTC top levels (and everything below them) where the model counts half its weight:
   // those no training corpus labels (disaster, labour, conflict, weather), where a model
   // trained on section labels knows least and must not drown the lexicon (docs/QUALITY.md,

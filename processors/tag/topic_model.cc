@@ -13,6 +13,7 @@
 #include <streambuf>
 #include <exception>
 #include <filesystem>
+#include <iterator>
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -21,6 +22,7 @@
 #include "absl/strings/str_cat.h"
 #include "data/embedded_data.h"
 #include "processors/tag/text_scan.h"
+#include "processors/tag/word_vector_model.h"
 
 namespace newsflow::tag {
 namespace {
@@ -102,7 +104,8 @@ class FastTextTopicModel final : public TopicModel {
     }
     if (ids.empty()) return;
     fasttext::Predictions predictions;
-    const double threshold = std::min(options_.min_probability, options_.top_min_probability);
+    const double threshold = std::min({options_.min_probability, options_.min_blend_probability,
+                                       options_.top_min_probability});
     try {
       model_->predict(std::max(1, options_.max_labels), ids, predictions,
                       static_cast<fasttext::real>(threshold));
@@ -112,8 +115,8 @@ class FastTextTopicModel final : public TopicModel {
     // Predictions are (log probability, label), best first.
     for (size_t k = 0; k < predictions.size(); ++k) {
       const double p = std::exp(predictions[k].first);
-      const bool keep =
-          p >= options_.min_probability || (k == 0 && p >= options_.top_min_probability);
+      const bool keep = p >= std::min(options_.min_probability, options_.min_blend_probability) ||
+                        (k == 0 && p >= options_.top_min_probability);
       if (!keep) continue;
       const int32_t label = predictions[k].second;
       if (label < 0 || static_cast<size_t>(label) >= labels_.size()) continue;
@@ -349,11 +352,12 @@ absl::StatusOr<std::unique_ptr<TopicModel>> LoadTopicModel(const std::string& pa
   TopicModelOptions effective = options;
   if (absl::StartsWith(path, kBuiltinModelPrefix)) {
     const std::string name = path.substr(std::strlen(kBuiltinModelPrefix));
-    // How each built-in model was trained (data/iptc_training.py): words read per article.
-    if (name == "iptc-topics-v1" && effective.max_words == 0) effective.max_words = kIptcModelMaxWords;
     std::optional<std::string_view> bytes = data::EmbeddedFile(absl::StrCat("models/", name, ".bin"));
     if (!bytes.has_value()) {
       return absl::NotFoundError(absl::StrCat("no built-in topic model ", name));
+    }
+    if (internal::IsWordVectorModel(*bytes)) {
+      return internal::LoadWordVectorModel(*bytes, effective);
     }
     if (!IsFastTextModel(*bytes)) {
       return absl::InvalidArgumentError(absl::StrCat(path, " is not a fastText model"));
@@ -366,8 +370,17 @@ absl::StatusOr<std::unique_ptr<TopicModel>> LoadTopicModel(const std::string& pa
       return absl::InvalidArgumentError(absl::StrCat(path, " could not be loaded: ", e.what()));
     }
   } else {
-    if (!std::ifstream(path, std::ios::binary)) {
-      return absl::NotFoundError(absl::StrCat("cannot open topic model ", path));
+    std::ifstream file(path, std::ios::binary);
+    if (!file) return absl::NotFoundError(absl::StrCat("cannot open topic model ", path));
+    char head[8] = {};
+    file.read(head, sizeof(head));
+    if (internal::IsWordVectorModel(std::string_view(head, static_cast<size_t>(file.gcount())))) {
+      std::string bytes(head, sizeof(head));
+      bytes.append(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+      absl::StatusOr<std::unique_ptr<TopicModel>> loaded =
+          internal::LoadWordVectorModel(bytes, effective);
+      if (!loaded.ok()) return absl::InvalidArgumentError(absl::StrCat(path, ": ", loaded.status().message()));
+      return loaded;
     }
     try {
       model->loadModel(path);  // checks fastText's magic number and version first

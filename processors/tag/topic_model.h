@@ -65,15 +65,15 @@ absl::Status TrainTopicModel(const std::vector<TrainingExample>& examples,
 
 // A model path "builtin:NAME" loads data/models/NAME.bin from the binary (data/CMakeLists.txt).
 inline constexpr char kBuiltinModelPrefix[] = "builtin:";
-// The IPTC top-level model shipped as the default (data/iptc_training.py builds it), and
-// the words it reads (its training's --max-words).
-inline constexpr char kDefaultTopicModel[] = "builtin:iptc-topics-v1";
-inline constexpr int kIptcModelMaxWords = 120;
+// The IPTC top-level model shipped as the default: a word-vector model (word_vector_model.h)
+// built by data/iptc_training.py; it stores how many words it reads.
+inline constexpr char kDefaultTopicModel[] = "builtin:iptc-topics-v2";
 
-// Loads a model written by TrainTopicModel (TopicModelOptions: tagger.h). The returned
-// model is thread-safe. Labels come back as TopicTag with `code` = the training label and `label` = the part after the last
-// ':' (e.g. "earn"). kNotFound when the file is missing; kInvalidArgument when it is not a
-// fastText supervised model.
+// Loads a model written by TrainTopicModel or TrainWordVectorModel (word_vector_model.h),
+// told apart by their first bytes (TopicModelOptions: tagger.h). The returned model is
+// thread-safe. Labels come back as TopicTag with `code` = the training label and `label` = the
+// part after the last ':' (e.g. "earn"). kNotFound when the file is missing; kInvalidArgument
+// when it is neither kind of model.
 absl::StatusOr<std::unique_ptr<TopicModel>> LoadTopicModel(const std::string& path,
                                                            const TopicModelOptions& options);
 
