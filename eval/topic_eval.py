@@ -2,7 +2,7 @@
 """IPTC top-level topics on labelled news the model did not train on (docs/QUALITY.md).
 
   eval/topic_eval.py [--newsflow build/cli/newsflow] [--shared ../shared/data] [--folds 5]
-                     [--weights 0,0.5,1] [--confusion]
+                     [--weights 0,0.3,0.5] [--model-flags "..."] [--guard] [--confusion]
 
 Two protocols, each training its own models with data/iptc_training.py:
   folds         one model per fold k, trained without fold k of every corpus; each corpus's
@@ -140,7 +140,7 @@ def main():
     parser.add_argument("--newsflow", default="build/cli/newsflow")
     parser.add_argument("--shared", default=os.environ.get("NEWSFLOW_SHARED_DATA", "../shared/data"))
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--weights", default="0,0.5,1",
+    parser.add_argument("--weights", default="0,0.3,0.5",
                         help="model weights to test; 0 = the lexicon alone")
     parser.add_argument("--protocols", default="folds,cross-corpus")
     parser.add_argument("--model-flags", default="",
@@ -149,7 +149,7 @@ def main():
     parser.add_argument("--confusion", action="store_true", help="print confusion matrices")
     parser.add_argument("--guard", action="store_true",
                         help="also the invented reports per top level without a corpus")
-    parser.add_argument("--model", default="builtin:iptc-topics-v1",
+    parser.add_argument("--model", default="builtin:iptc-topics-v2",
                         help="the shipped model, for --guard")
     args = parser.parse_args()
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

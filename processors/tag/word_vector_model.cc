@@ -3,16 +3,15 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <random>
 #include <utility>
 
-#include <sys/mman.h>
-
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "processors/tag/text_scan.h"
 #include "processors/tag/topic_model.h"
@@ -43,60 +42,12 @@ std::string LookupKey(std::string_view word, internal::TokenBuffer* buffer) {
   return std::string(folded);
 }
 
-// A fixed-size array on 2 MiB pages where the kernel allows (madvise): the tables are
-// megabytes read at random, one lookup per word, and with 4 KiB pages most lookups would
-// also miss the TLB.
-template <typename T>
-class HugeArray {
- public:
-  HugeArray() = default;
-  explicit HugeArray(size_t n) : size_(n) {
-    constexpr size_t kHuge = size_t{2} << 20;
-    bytes_ = (n * sizeof(T) + kHuge - 1) / kHuge * kHuge;
-    void* p = mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) {
-      bytes_ = 0;
-      fallback_.resize(n);
-      data_ = fallback_.data();
-      return;
-    }
-    madvise(p, bytes_, MADV_HUGEPAGE);  // a hint: without it the array still works
-    data_ = static_cast<T*>(p);
-  }
-  HugeArray(const HugeArray&) = delete;
-  HugeArray& operator=(const HugeArray&) = delete;
-  HugeArray(HugeArray&& other) noexcept { *this = std::move(other); }
-  HugeArray& operator=(HugeArray&& other) noexcept {
-    std::swap(data_, other.data_);
-    std::swap(size_, other.size_);
-    std::swap(bytes_, other.bytes_);
-    std::swap(fallback_, other.fallback_);
-    if (bytes_ == 0) data_ = fallback_.data();
-    if (other.bytes_ == 0) other.data_ = other.fallback_.data();
-    return *this;
-  }
-  ~HugeArray() {
-    if (bytes_ != 0) munmap(data_, bytes_);
-  }
-  T* data() { return data_; }
-  const T* data() const { return data_; }
-  size_t size() const { return size_; }
-  T& operator[](size_t i) { return data_[i]; }
-  const T& operator[](size_t i) const { return data_[i]; }
-
- private:
-  T* data_ = nullptr;
-  size_t size_ = 0;
-  size_t bytes_ = 0;  // mapped bytes; 0 = fallback_ holds the data
-  std::vector<T> fallback_;
-};
-
 class WordVectorTopicModel final : public TopicModel {
  public:
   // `rows`: per word, its score for every label times its SIF weight (in units of `scale`),
   // then the SIF weight (in units of 1/32767); `hashes`: HashFolded of each word, by row.
   WordVectorTopicModel(std::vector<TopicTag> labels, std::vector<float> bias,
-                       const std::vector<uint64_t>& hashes, HugeArray<int16_t> rows,
+                       const std::vector<uint64_t>& hashes, std::vector<int16_t> rows,
                        float scale, size_t max_words, TopicModelOptions options)
       : labels_(std::move(labels)),
         bias_(std::move(bias)),
@@ -106,12 +57,12 @@ class WordVectorTopicModel final : public TopicModel {
         options_(options) {
     // Open addressing on the words' 64-bit hashes (the slot from the low bits, a check of
     // the high 32), at most 2/3 full: one probe, usually, and no string compare. Two words
-    // that look alike to the table keep the more frequent; an unknown word taken for a known
-    // one needs 64 matching bits (~1 in 10^10 lookups for 80,000 words).
+    // that look alike to the table keep the more frequent; an unknown word is taken for a
+    // known one only when a slot on its probe path has its high 32 bits (about once in
+    // 2 × 10^9 lookups), and then counts as that word.
     size_t capacity = 16;
     while (capacity * 2 < hashes.size() * 3) capacity *= 2;
-    slots_ = HugeArray<Slot>(capacity);
-    for (size_t i = 0; i < capacity; ++i) slots_[i] = Slot{0, kEmpty};
+    slots_.assign(capacity, Slot{0, kEmpty});
     for (size_t r = 0; r < hashes.size(); ++r) {
       const uint32_t check = static_cast<uint32_t>(hashes[r] >> 32);
       for (size_t i = hashes[r] & (capacity - 1);; i = (i + 1) & (capacity - 1)) {
@@ -222,8 +173,8 @@ class WordVectorTopicModel final : public TopicModel {
 
   std::vector<TopicTag> labels_;
   std::vector<float> bias_;
-  HugeArray<Slot> slots_;
-  HugeArray<int16_t> rows_;  // row * (labels + 1): weighted scores, then the weight
+  std::vector<Slot> slots_;
+  std::vector<int16_t> rows_;  // row * (labels + 1): weighted scores, then the weight
   float scale_;
   size_t max_words_;
   TopicModelOptions options_;
@@ -303,18 +254,20 @@ absl::StatusOr<Vocabulary> ReadVectors(const WordVectorTrainOptions& options) {
     if (vocabulary.keys.size() >= static_cast<size_t>(options.max_vocabulary)) continue;
     std::string key = LookupKey(std::string_view(line).substr(0, space), &buffer);
     if (key.empty() || vocabulary.index.contains(key)) continue;
+    // Components split on spaces and parsed without the locale (strtof would read "0.5" as
+    // 0 under a decimal-comma locale).
     std::vector<float> values;
-    const char* p = line.c_str() + space;
-    const char* end = line.c_str() + line.size();
-    while (p < end) {
-      char* next = nullptr;
-      const float v = std::strtof(p, &next);
-      if (next == p) break;
+    bool parsed = true;
+    for (absl::string_view field :
+         absl::StrSplit(absl::string_view(line).substr(space + 1), ' ', absl::SkipEmpty())) {
+      float v = 0;
+      if (!absl::SimpleAtof(field, &v)) {
+        parsed = false;
+        break;
+      }
       values.push_back(v);
-      p = next;
     }
-    while (p < end && (*p == ' ' || *p == '\t')) ++p;
-    if (p != end || values.empty() ||
+    if (!parsed || values.empty() ||
         (vocabulary.dim != 0 && values.size() != static_cast<size_t>(vocabulary.dim))) {
       return absl::InvalidArgumentError(absl::StrCat(
           options.vectors_path, ":", line_number, ": expected ",
@@ -540,7 +493,7 @@ absl::StatusOr<std::unique_ptr<TopicModel>> LoadWordVectorModel(
   const size_t stride = static_cast<size_t>(num_labels) + 1;
   const size_t cells = static_cast<size_t>(num_words) * stride;
   if (!in.Bytes(cells * sizeof(int16_t), &raw) || !in.AtEnd()) return invalid;
-  HugeArray<int16_t> rows(cells);
+  std::vector<int16_t> rows(cells);
   std::memcpy(rows.data(), raw.data(), raw.size());
   for (size_t r = 0; r < num_words; ++r) {
     if (rows[r * stride + num_labels] <= 0) return invalid;  // every word has a weight
