@@ -249,6 +249,12 @@ void RegisterPipelineFlags(CLI::App* app, pipeline::PipelineOptions* options,
                   "Model probabilities of IPTC topics at or above this are blended with the "
                   "lexicon")
       ->capture_default_str();
+  app->add_option("--min-topic-score", options->tag.min_topic_score,
+                  "IPTC topics scoring at least this are reported (the best one from 0.05 "
+                  "when none does)")
+      ->capture_default_str();
+  app->add_option("--max-topics", options->tag.max_topics, "At most this many IPTC topics")
+      ->capture_default_str();
 }
 
 int Fail(const absl::Status& status, const std::string& command) {
