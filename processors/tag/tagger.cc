@@ -45,6 +45,9 @@ constexpr float kTopicParagraphFloor = 0.4f;
 constexpr float kDatelineWeight = 1.0f;
 // Topic score = 1 - exp(-evidence / kTopicScale).
 constexpr float kTopicScale = 4.0f;
+// A top level scoring at least this is a subject of the article: it gets one of the
+// max_topics slots before a deeper topic of another subject does (ScoreTopics).
+constexpr float kSubjectScore = 0.2f;
 // Georgia rule: a US state named within this many tokens makes "Georgia" the US state.
 constexpr size_t kGeorgiaWindow = 40;
 // A segment is title case when at least this share of its words (>= 4 letters) is capitalised.
@@ -649,6 +652,37 @@ void TaggerImpl::ScoreTopics(Scratch& s, TagResult* result) const {
     return topics[a.topic].code < topics[b.topic].code;
   });
   const size_t keep = std::min(candidates.size(), static_cast<size_t>(options_.max_topics));
+  if (keep < candidates.size()) {
+    // Each clear subject first: the best topic of every top level scoring at least
+    // kSubjectScore, best first; then the rest by score. Without this the first subject's
+    // deeper topics filled every slot and a second subject went unreported (docs/QUALITY.md,
+    // label recall); weaker top levels do not push out a strong deeper topic.
+    thread_local std::vector<Candidate> chosen;
+    thread_local std::vector<char> taken;
+    chosen.clear();
+    taken.assign(candidates.size(), 0);
+    for (size_t k = 0; k < candidates.size() && chosen.size() < keep; ++k) {
+      if (candidates[k].score < kSubjectScore) break;  // sorted: none further qualifies
+      const int top = topics[candidates[k].topic].top;
+      bool first_of_top = true;
+      for (const Candidate& c : chosen) first_of_top &= topics[c.topic].top != top;
+      if (first_of_top) {
+        chosen.push_back(candidates[k]);
+        taken[k] = 1;
+      }
+    }
+    for (size_t k = 0; k < candidates.size() && chosen.size() < keep; ++k) {
+      if (!taken[k]) chosen.push_back(candidates[k]);
+    }
+    // Back to the ranking's order (score, then broader, then code).
+    std::stable_sort(chosen.begin(), chosen.end(), [&](const Candidate& a, const Candidate& b) {
+      if (a.score != b.score) return a.score > b.score;
+      if (topics[a.topic].depth != topics[b.topic].depth)
+        return topics[a.topic].depth < topics[b.topic].depth;
+      return topics[a.topic].code < topics[b.topic].code;
+    });
+    candidates.assign(chosen.begin(), chosen.end());
+  }
   result->topics.reserve(keep);
   for (size_t k = 0; k < keep; ++k) {
     const internal::Topic& topic = topics[candidates[k].topic];
