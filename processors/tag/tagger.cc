@@ -48,6 +48,8 @@ constexpr float kTopicScale = 4.0f;
 // A top level scoring at least this is a subject of the article: it gets one of the
 // max_topics slots before a deeper topic of another subject does (ScoreTopics).
 constexpr float kSubjectScore = 0.2f;
+// A topic scoring at least this keeps its slot against such a subject.
+constexpr float kStrongTopicScore = 0.5f;
 // Georgia rule: a US state named within this many tokens makes "Georgia" the US state.
 constexpr size_t kGeorgiaWindow = 40;
 // A segment is title case when at least this share of its words (>= 4 letters) is capitalised.
@@ -654,9 +656,10 @@ void TaggerImpl::ScoreTopics(Scratch& s, TagResult* result) const {
   const size_t keep = std::min(candidates.size(), static_cast<size_t>(options_.max_topics));
   if (keep < candidates.size()) {
     // Each clear subject first: the best topic of every top level scoring at least
-    // kSubjectScore, best first; then the rest by score. Without this the first subject's
-    // deeper topics filled every slot and a second subject went unreported (docs/QUALITY.md,
-    // label recall); weaker top levels do not push out a strong deeper topic.
+    // kSubjectScore, and any topic scoring kStrongTopicScore, best first; then the rest by
+    // score. Without this the first subject's weaker deeper topics filled every slot and a
+    // second subject went unreported (docs/QUALITY.md, label recall); a subject barely past
+    // the threshold does not push out a strong deeper topic ("election" at 0.6).
     thread_local std::vector<Candidate> chosen;
     thread_local std::vector<char> taken;
     chosen.clear();
@@ -666,7 +669,7 @@ void TaggerImpl::ScoreTopics(Scratch& s, TagResult* result) const {
       const int top = topics[candidates[k].topic].top;
       bool first_of_top = true;
       for (const Candidate& c : chosen) first_of_top &= topics[c.topic].top != top;
-      if (first_of_top) {
+      if (first_of_top || candidates[k].score >= kStrongTopicScore) {
         chosen.push_back(candidates[k]);
         taken[k] = 1;
       }

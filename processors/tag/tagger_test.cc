@@ -937,6 +937,23 @@ TEST(Tagger, JunkEmailIsComputingNews) {
   EXPECT_EQ(TopTopic(result), "medtop:13000000");
 }
 
+// Five slots: a second subject past 0.2 (sport, one mention) is reported rather than a
+// sixth weak topic of the first, while the first subject's strong deeper topics stay.
+TEST(Tagger, ASecondSubjectGetsASlotBeforeWeakDeeperTopicsOfTheFirst) {
+  const TagResult result = SharedTagger().Tag(Article(
+      "Parliament passes budget as election nears",
+      {"Parliament passed the government's budget on Tuesday after the finance minister "
+       "defended the tax plan, and lawmakers voted 210 to 180 ahead of the general election. "
+       "The prime minister's cabinet also sent a new ambassador to the peace talks, and the "
+       "opposition party chose a new leader for the election campaign. The minister later "
+       "watched the football match."}));
+  ASSERT_EQ(result.topics.size(), 5u);
+  EXPECT_EQ(TopTopic(result), "medtop:11000000");
+  EXPECT_TRUE(HasTopic(result, "medtop:15000000"));  // sport, the second subject
+  EXPECT_TRUE(HasTopic(result, "medtop:20000574"));  // election, strong
+  EXPECT_TRUE(HasTopic(result, "medtop:20000615"));  // legislative body, strong
+}
+
 TEST(Tagger, HyphenatedHalfTimeShowIsMusicNotSport) {
   const TagResult result = SharedTagger().Tag(Article(
       "Singer's half-time show divides viewers",
