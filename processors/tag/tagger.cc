@@ -647,12 +647,14 @@ void TaggerImpl::ScoreTopics(Scratch& s, TagResult* result) const {
       best_below.score >= options_.min_top_topic_score) {
     candidates.push_back(best_below);
   }
-  std::sort(candidates.begin(), candidates.end(), [&](const Candidate& a, const Candidate& b) {
+  // The ranking: score, then the broader topic, then the code.
+  auto ranks_before = [&](const Candidate& a, const Candidate& b) {
     if (a.score != b.score) return a.score > b.score;
     if (topics[a.topic].depth != topics[b.topic].depth)
       return topics[a.topic].depth < topics[b.topic].depth;
     return topics[a.topic].code < topics[b.topic].code;
-  });
+  };
+  std::sort(candidates.begin(), candidates.end(), ranks_before);
   const size_t keep = std::min(candidates.size(), static_cast<size_t>(options_.max_topics));
   if (keep < candidates.size()) {
     // Each clear subject first: the best topic of every top level scoring at least
@@ -677,13 +679,7 @@ void TaggerImpl::ScoreTopics(Scratch& s, TagResult* result) const {
     for (size_t k = 0; k < candidates.size() && chosen.size() < keep; ++k) {
       if (!taken[k]) chosen.push_back(candidates[k]);
     }
-    // Back to the ranking's order (score, then broader, then code).
-    std::stable_sort(chosen.begin(), chosen.end(), [&](const Candidate& a, const Candidate& b) {
-      if (a.score != b.score) return a.score > b.score;
-      if (topics[a.topic].depth != topics[b.topic].depth)
-        return topics[a.topic].depth < topics[b.topic].depth;
-      return topics[a.topic].code < topics[b.topic].code;
-    });
+    std::sort(chosen.begin(), chosen.end(), ranks_before);  // back to the ranking's order
     candidates.assign(chosen.begin(), chosen.end());
   }
   result->topics.reserve(keep);

@@ -44,20 +44,26 @@ std::string_view ModelWord(std::string_view folded) {
   return folded;
 }
 
-class FastTextTopicModel final : public TopicModel {
+// The codes of a fastText model's labels, by label index, without fastText's prefix.
+std::vector<std::string> LabelCodes(const fasttext::Dictionary& dict) {
+  std::vector<std::string> codes;
+  for (int32_t i = 0; i < dict.nlabels(); ++i) {
+    std::string code = dict.getLabel(i);
+    if (code.rfind(kLabelPrefix, 0) == 0) code.erase(0, sizeof(kLabelPrefix) - 1);
+    codes.push_back(std::move(code));
+  }
+  return codes;
+}
+
+class FastTextTopicModel final : public internal::FoldedWordsModel {
  public:
   FastTextTopicModel(std::unique_ptr<fasttext::FastText> model, TopicModelOptions options)
-      : model_(std::move(model)), dict_(model_->getDictionary()), options_(options) {
+      : FoldedWordsModel(LabelCodes(*model->getDictionary()), options),
+        model_(std::move(model)),
+        dict_(model_->getDictionary()) {
     const fasttext::Args args = model_->getArgs();
     word_ngrams_ = args.wordNgrams;
     buckets_ = args.bucket;
-    for (int32_t i = 0; i < dict_->nlabels(); ++i) {
-      std::string code = dict_->getLabel(i);
-      if (code.rfind(kLabelPrefix, 0) == 0) code.erase(0, sizeof(kLabelPrefix) - 1);
-      const size_t colon = code.rfind(':');
-      std::string label = colon == std::string::npos ? code : code.substr(colon + 1);
-      labels_.push_back({std::move(code), std::move(label), 0});
-    }
     // The direct word-id path replicates fastText 0.9.2's Dictionary::getLine for models
     // without character n-grams or pruning. Use it only when it agrees with getLine on a
     // sample (a different fastText build falls back to the slower, always-right path).
@@ -73,28 +79,14 @@ class FastTextTopicModel final : public TopicModel {
     }
   }
 
-  void Predict(const TagInput& input, std::vector<TopicTag>* out) const override {
-    std::vector<std::string_view> words;  // views into ModelTokens' per-thread buffer
-    internal::ModelTokens(input, &words);
-    PredictWords(words, out);
-  }
-
-  bool ReadsFoldedWords() const override { return true; }
-
-  std::vector<std::string> Labels() const override {
-    std::vector<std::string> codes;
-    for (const TopicTag& tag : labels_) codes.push_back(tag.code);
-    return codes;
-  }
-
   void PredictWords(const std::vector<std::string_view>& words,
                     std::vector<TopicTag>* out) const override {
     if (words.empty()) return;
     thread_local std::vector<int32_t> ids;
     thread_local std::vector<std::string_view> head;
     const std::vector<std::string_view>* read = &words;
-    if (options_.max_words > 0 && words.size() > static_cast<size_t>(options_.max_words)) {
-      head.assign(words.begin(), words.begin() + options_.max_words);
+    if (options().max_words > 0 && words.size() > static_cast<size_t>(options().max_words)) {
+      head.assign(words.begin(), words.begin() + options().max_words);
       read = &head;
     }
     if (fast_) {
@@ -104,25 +96,20 @@ class FastTextTopicModel final : public TopicModel {
     }
     if (ids.empty()) return;
     fasttext::Predictions predictions;
-    const double threshold = std::min({options_.min_probability, options_.min_blend_probability,
-                                       options_.top_min_probability});
+    const double threshold = std::min({options().min_probability,
+                                       options().min_blend_probability,
+                                       options().top_min_probability});
     try {
-      model_->predict(std::max(1, options_.max_labels), ids, predictions,
+      model_->predict(std::max(1, options().max_labels), ids, predictions,
                       static_cast<fasttext::real>(threshold));
     } catch (const std::exception&) {
       return;  // no exception leaves the module; a failed prediction yields no labels
     }
     // Predictions are (log probability, label), best first.
     for (size_t k = 0; k < predictions.size(); ++k) {
-      const double p = std::exp(predictions[k].first);
-      const bool keep = p >= std::min(options_.min_probability, options_.min_blend_probability) ||
-                        (k == 0 && p >= options_.top_min_probability);
-      if (!keep) continue;
       const int32_t label = predictions[k].second;
-      if (label < 0 || static_cast<size_t>(label) >= labels_.size()) continue;
-      TopicTag tag = labels_[label];
-      tag.score = static_cast<float>(std::min(1.0, p));
-      out->push_back(std::move(tag));
+      if (label < 0 || static_cast<size_t>(label) >= num_labels()) continue;
+      Emit(k, std::exp(predictions[k].first), static_cast<size_t>(label), out);
     }
   }
 
@@ -179,8 +166,6 @@ class FastTextTopicModel final : public TopicModel {
 
   std::unique_ptr<fasttext::FastText> model_;
   std::shared_ptr<const fasttext::Dictionary> dict_;
-  TopicModelOptions options_;
-  std::vector<TopicTag> labels_;  // by fastText label index
   size_t word_ngrams_ = 1;
   int buckets_ = 0;
   bool fast_ = false;
@@ -205,6 +190,38 @@ const TokenBuffer& ModelTokens(const TagInput& input, std::vector<std::string_vi
   const size_t n = std::min(buffer.tokens.size(), kModelMaxTokens);
   for (size_t i = 0; i < n; ++i) words->push_back(buffer.Folded(buffer.tokens[i]));
   return buffer;
+}
+
+FoldedWordsModel::FoldedWordsModel(std::vector<std::string> codes, TopicModelOptions options)
+    : options_(options) {
+  for (std::string& code : codes) {
+    const size_t colon = code.rfind(':');
+    std::string label = colon == std::string::npos ? code : code.substr(colon + 1);
+    labels_.push_back({std::move(code), std::move(label), 0});
+  }
+}
+
+void FoldedWordsModel::Predict(const TagInput& input, std::vector<TopicTag>* out) const {
+  std::vector<std::string_view> words;  // views into ModelTokens' per-thread buffer
+  ModelTokens(input, &words);
+  PredictWords(words, out);
+}
+
+std::vector<std::string> FoldedWordsModel::Labels() const {
+  std::vector<std::string> codes;
+  for (const TopicTag& tag : labels_) codes.push_back(tag.code);
+  return codes;
+}
+
+bool FoldedWordsModel::Emit(size_t rank, double p, size_t label,
+                            std::vector<TopicTag>* out) const {
+  const bool keep = p >= std::min(options_.min_probability, options_.min_blend_probability) ||
+                    (rank == 0 && p >= options_.top_min_probability);
+  if (!keep) return false;
+  TopicTag tag = labels_[label];
+  tag.score = static_cast<float>(std::min(1.0, p));
+  out->push_back(std::move(tag));
+  return true;
 }
 
 std::string ModelText(const TagInput& input) {

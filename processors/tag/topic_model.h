@@ -85,6 +85,29 @@ std::string ModelText(const TagInput& input);
 // The folded words behind ModelText (before the number rule); views into the returned
 // per-thread buffer, valid until the next call on this thread.
 const TokenBuffer& ModelTokens(const TagInput& input, std::vector<std::string_view>* words);
+
+// What the trained models (fastText, word vectors) share: they read the tagger's folded words
+// (Predict tokenizes as the tagger does, then calls PredictWords), report labels whose
+// `label` is the code after its last ':', and keep a ranked probability by one rule (Emit).
+class FoldedWordsModel : public TopicModel {
+ public:
+  FoldedWordsModel(std::vector<std::string> codes, TopicModelOptions options);
+  void Predict(const TagInput& input, std::vector<TopicTag>* out) const final;
+  bool ReadsFoldedWords() const final { return true; }
+  std::vector<std::string> Labels() const final;
+
+ protected:
+  size_t num_labels() const { return labels_.size(); }
+  const TopicModelOptions& options() const { return options_; }
+  // Appends label `label` with probability `p` when the options keep it: at
+  // min(min_probability, min_blend_probability), or as the first ranked (`rank` 0) at
+  // top_min_probability. Returns whether it did.
+  bool Emit(size_t rank, double p, size_t label, std::vector<TopicTag>* out) const;
+
+ private:
+  std::vector<TopicTag> labels_;
+  TopicModelOptions options_;
+};
 }  // namespace internal
 
 }  // namespace newsflow::tag

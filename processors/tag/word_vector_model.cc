@@ -42,19 +42,18 @@ std::string LookupKey(std::string_view word, internal::TokenBuffer* buffer) {
   return std::string(folded);
 }
 
-class WordVectorTopicModel final : public TopicModel {
+class WordVectorTopicModel final : public internal::FoldedWordsModel {
  public:
   // `rows`: per word, its score for every label times its SIF weight (in units of `scale`),
   // then the SIF weight (in units of 1/32767); `hashes`: HashFolded of each word, by row.
-  WordVectorTopicModel(std::vector<TopicTag> labels, std::vector<float> bias,
+  WordVectorTopicModel(std::vector<std::string> codes, std::vector<float> bias,
                        const std::vector<uint64_t>& hashes, std::vector<int16_t> rows,
                        float scale, size_t max_words, TopicModelOptions options)
-      : labels_(std::move(labels)),
+      : FoldedWordsModel(std::move(codes), options),
         bias_(std::move(bias)),
         rows_(std::move(rows)),
         scale_(scale),
-        max_words_(max_words),
-        options_(options) {
+        max_words_(max_words) {
     // Open addressing on the words' 64-bit hashes (the slot from the low bits, a check of
     // the high 32), at most 2/3 full: one probe, usually, and no string compare. Two words
     // that look alike to the table keep the more frequent; an unknown word is taken for a
@@ -75,20 +74,6 @@ class WordVectorTopicModel final : public TopicModel {
     }
   }
 
-  void Predict(const TagInput& input, std::vector<TopicTag>* out) const override {
-    std::vector<std::string_view> words;  // views into ModelTokens' per-thread buffer
-    internal::ModelTokens(input, &words);
-    PredictWords(words, out);
-  }
-
-  bool ReadsFoldedWords() const override { return true; }
-
-  std::vector<std::string> Labels() const override {
-    std::vector<std::string> codes;
-    for (const TopicTag& tag : labels_) codes.push_back(tag.code);
-    return codes;
-  }
-
   void PredictWords(const std::vector<std::string_view>& words,
                     std::vector<TopicTag>* out) const override {
     thread_local std::vector<uint64_t> hashes;
@@ -101,7 +86,7 @@ class WordVectorTopicModel final : public TopicModel {
   void PredictHashedWords(const std::vector<std::string_view>& words,
                           const std::vector<uint64_t>& hashes,
                           std::vector<TopicTag>* out) const override {
-    const size_t num_labels = labels_.size();
+    const size_t num_labels = this->num_labels();
     const size_t stride = num_labels + 1;
     thread_local std::vector<int32_t> sum;
     thread_local std::vector<const int16_t*> found;
@@ -147,21 +132,13 @@ class WordVectorTopicModel final : public TopicModel {
     }
     ranked.clear();
     for (size_t k = 0; k < num_labels; ++k) ranked.push_back({p[k] / z, static_cast<uint32_t>(k)});
-    const size_t keep = std::min(ranked.size(), static_cast<size_t>(std::max(1, options_.max_labels)));
+    const size_t keep =
+        std::min(ranked.size(), static_cast<size_t>(std::max(1, options().max_labels)));
     std::partial_sort(ranked.begin(), ranked.begin() + keep, ranked.end(),
                       [](const auto& a, const auto& b) {
                         return a.first != b.first ? a.first > b.first : a.second < b.second;
                       });
-    for (size_t k = 0; k < keep; ++k) {
-      const float prob = ranked[k].first;
-      if (prob < std::min(options_.min_probability, options_.min_blend_probability) &&
-          !(k == 0 && prob >= options_.top_min_probability)) {
-        continue;
-      }
-      TopicTag tag = labels_[ranked[k].second];
-      tag.score = std::min(1.0f, prob);
-      out->push_back(std::move(tag));
-    }
+    for (size_t k = 0; k < keep; ++k) Emit(k, ranked[k].first, ranked[k].second, out);
   }
 
  private:
@@ -171,13 +148,11 @@ class WordVectorTopicModel final : public TopicModel {
     uint32_t row;
   };
 
-  std::vector<TopicTag> labels_;
   std::vector<float> bias_;
   std::vector<Slot> slots_;
   std::vector<int16_t> rows_;  // row * (labels + 1): weighted scores, then the weight
   float scale_;
   size_t max_words_;
-  TopicModelOptions options_;
 };
 
 // Reads the model format; every read is bounds-checked.
@@ -470,14 +445,11 @@ absl::StatusOr<std::unique_ptr<TopicModel>> LoadWordVectorModel(
       !(scale > 0) || !std::isfinite(scale)) {
     return invalid;
   }
-  std::vector<TopicTag> labels;
+  std::vector<std::string> codes;
   for (uint32_t k = 0; k < num_labels; ++k) {
     std::string_view code;
     if (!in.String(&code) || code.empty()) return invalid;
-    const size_t colon = code.rfind(':');
-    labels.push_back({std::string(code),
-                      std::string(colon == std::string_view::npos ? code : code.substr(colon + 1)),
-                      0});
+    codes.emplace_back(code);
   }
   std::vector<float> bias(num_labels);
   for (float& b : bias) {
@@ -500,7 +472,7 @@ absl::StatusOr<std::unique_ptr<TopicModel>> LoadWordVectorModel(
   }
   const size_t read_words = options.max_words > 0 ? static_cast<size_t>(options.max_words)
                                                   : static_cast<size_t>(max_words);
-  return std::unique_ptr<TopicModel>(new WordVectorTopicModel(std::move(labels), std::move(bias),
+  return std::unique_ptr<TopicModel>(new WordVectorTopicModel(std::move(codes), std::move(bias),
                                                               hashes, std::move(rows), scale,
                                                               read_words, options));
 }
