@@ -12,6 +12,8 @@ pkg_check_modules(UTF8PROC REQUIRED IMPORTED_TARGET libutf8proc)
 pkg_check_modules(GUMBO REQUIRED IMPORTED_TARGET gumbo)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 find_package(nlohmann_json REQUIRED)
+# JSON Lines input and UTF-8 validation at SIMD speed (libsimdjson-dev).
+find_package(simdjson REQUIRED)
 find_package(CLI11 REQUIRED)
 # Config files (TOML) and the health/metrics HTTP endpoint.
 find_package(tomlplusplus REQUIRED)

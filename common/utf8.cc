@@ -1,5 +1,6 @@
 #include "common/utf8.h"
 
+#include <simdjson.h>
 #include <utf8proc.h>
 
 #include <cstdint>
@@ -18,9 +19,6 @@ uint64_t Load8(const char* p) {
   std::memcpy(&word, p, sizeof word);
   return word;
 }
-
-// True when none of the 8 bytes has its high bit set (all ASCII).
-bool AllAscii(uint64_t word) { return (word & kHighBits) == 0; }
 
 // True when all 8 bytes are printable ASCII (0x20-0x7E): no control character, no DEL, no
 // byte above ASCII. Whole words of article text mostly are.
@@ -41,21 +39,10 @@ utf8proc_ssize_t ValidSequenceLength(const char* data, size_t remaining) {
 }  // namespace
 
 bool IsValidUtf8(std::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    if (i + 8 <= text.size() && AllAscii(Load8(text.data() + i))) {  // ASCII fast path
-      i += 8;
-      continue;
-    }
-    if (static_cast<unsigned char>(text[i]) < 0x80) {
-      ++i;
-      continue;
-    }
-    utf8proc_ssize_t n = ValidSequenceLength(text.data() + i, text.size() - i);
-    if (n <= 0) return false;
-    i += static_cast<size_t>(n);
-  }
-  return true;
+  // simdjson's validator (SIMD, 16-32 bytes a step) is several times faster than a per-
+  // character check on non-ASCII text; the same definition: no overlong forms, surrogates or
+  // code points above U+10FFFF.
+  return simdjson::validate_utf8(text.data(), text.size());
 }
 
 int RepairUtf8(std::string* text) {

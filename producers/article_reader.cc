@@ -13,8 +13,6 @@
 #include <optional>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -79,26 +77,6 @@ bool IsArticleFile(const fs::path& path) { return KnownFormat(path).has_value();
 bool IsBlank(std::string_view text) {
   return std::all_of(text.begin(), text.end(),
                      [](unsigned char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; });
-}
-
-// Reads one optional string field among `names` (first present wins). Numbers are accepted
-// for ids and dates, where feeds often use them; anything else is a type error.
-bool ReadField(const nlohmann::json& object, std::initializer_list<const char*> names,
-               bool allow_number, std::string* out, std::string* error) {
-  for (const char* name : names) {
-    auto it = object.find(name);
-    if (it == object.end() || it->is_null()) continue;
-    if (it->is_string()) {
-      *out = it->get<std::string>();
-    } else if (allow_number && it->is_number()) {
-      *out = it->dump();
-    } else {
-      *error = absl::StrCat("field \"", name, "\" must be a string, got ", it->type_name());
-      return false;
-    }
-    return true;
-  }
-  return true;
 }
 
 std::string ExtractCanonicalLink(const std::string& html) {
@@ -502,64 +480,11 @@ bool ArticleReader::ReadJsonLines(InputStream& in, const std::string& name) {
 bool ArticleReader::ParseJsonLine(std::string& line, const std::string& name,
                                   int64_t line_number) {
   const int repairs = RepairUtf8(&line);
-  nlohmann::json object = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-  if (object.is_discarded()) {
-    // Parse again for the message: where and why (nlohmann only says so by exception).
-    std::string what = "syntax error";
-    try {
-      const nlohmann::json unused = nlohmann::json::parse(line);
-      (void)unused;
-    } catch (const nlohmann::json::exception& e) {
-      // parse_error, or out_of_range for a number too large for a double ("1E701").
-      what = e.what();
-    }
-    Reject(name, line_number, v1::DeadLetter::MALFORMED_INPUT,
-           absl::StrCat("not valid JSON: ", what), line);
-    return true;
-  }
-  if (!object.is_object()) {
-    Reject(name, line_number, v1::DeadLetter::MALFORMED_INPUT,
-           absl::StrCat("expected a JSON object, got ", object.type_name()), line);
-    return true;
-  }
   v1::RawArticle article;
-  std::string error, html;
-  std::string* fields[] = {article.mutable_id(),       article.mutable_url(),
-                           article.mutable_source(),   article.mutable_section(),
-                           article.mutable_title(),    article.mutable_body(),
-                           &html,                      article.mutable_charset(),
-                           article.mutable_published_at(), article.mutable_language()};
-  const bool ok =
-      ReadField(object, {"id"}, true, fields[0], &error) &&
-      ReadField(object, {"url"}, false, fields[1], &error) &&
-      ReadField(object, {"source", "source_domain"}, false, fields[2], &error) &&
-      ReadField(object, {"section"}, false, fields[3], &error) &&
-      ReadField(object, {"title"}, false, fields[4], &error) &&
-      ReadField(object, {"body", "text"}, false, fields[5], &error) &&
-      ReadField(object, {"html"}, false, fields[6], &error) &&
-      ReadField(object, {"charset"}, false, fields[7], &error) &&
-      ReadField(object, {"published_at", "date_publish"}, true, fields[8], &error) &&
-      ReadField(object, {"language"}, false, fields[9], &error);
-  if (!ok) {
-    Reject(name, line_number, v1::DeadLetter::MALFORMED_INPUT, error, line);
+  if (absl::Status decoded = json_decoder_.Decode(line, &article); !decoded.ok()) {
+    Reject(name, line_number, v1::DeadLetter::MALFORMED_INPUT, std::string(decoded.message()),
+           line);
     return true;
-  }
-  article.set_html(std::move(html));
-  // "HTTP-style" transport label: {"content_type": "text/html; charset=windows-1252"}.
-  if (article.charset().empty()) {
-    auto content_type = object.find("content_type");
-    if (content_type != object.end() && content_type->is_string()) {
-      article.set_charset(CharsetParameter(content_type->get_ref<const std::string&>()));
-    }
-  }
-  if (auto fetched = object.find("fetched_at"); fetched != object.end() && fetched->is_string()) {
-    article.set_fetched_at(fetched->get<std::string>());
-  }
-  for (const char* extra : {"dateline", "byline", "description", "category", "event"}) {
-    auto it = object.find(extra);
-    if (it != object.end() && it->is_string()) {
-      (*article.mutable_attributes())[extra] = it->get<std::string>();
-    }
   }
   if (IsBlank(article.body()) && article.html().empty()) {
     Reject(name, line_number, v1::DeadLetter::MISSING_FIELD,

@@ -21,6 +21,7 @@
 #include "newsflow/v1/article.pb.h"
 #include "processors/normalize/normalize.h"
 #include "producers/input_stream.h"
+#include "producers/json_line.h"
 
 namespace newsflow::producers {
 
@@ -186,6 +187,7 @@ class ArticleReader {
   std::function<void(const std::string&)> on_input_end_;
   std::function<void(const std::string&)> on_progress_;
   std::unique_ptr<normalize::Normalizer> language_detector_;  // only with `languages`
+  JsonLineDecoder json_decoder_;
 };
 
 // Kafka key / dedup key of an article: its canonical URL, else its id.

@@ -9,7 +9,7 @@ packages=(
   build-essential cmake pkg-config
   librdkafka-dev libprotobuf-dev protobuf-compiler libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  nlohmann-json3-dev libcli11-dev libutf8proc-dev libgumbo-dev libcld2-dev libxxhash-dev libfasttext-dev
+  nlohmann-json3-dev libsimdjson-dev libcli11-dev libutf8proc-dev libgumbo-dev libcld2-dev libxxhash-dev libfasttext-dev
   libcpp-httplib-dev libtomlplusplus-dev libssl-dev
   zlib1g-dev libisal-dev libxml2-dev libpugixml-dev libpsl-dev libcurl4-openssl-dev libsqlite3-dev
   python3 python3-venv curl
