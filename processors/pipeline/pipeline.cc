@@ -34,31 +34,32 @@ v1::DedupVerdict::Status ToProtoStatus(dedupe::DedupStatus status) {
   return v1::DedupVerdict::STATUS_UNSPECIFIED;
 }
 
-void FillNormalized(const normalize::NormalizedArticle& n, v1::EnrichedArticle* out) {
-  out->set_id(n.id);
-  out->set_key(n.key);
-  out->set_canonical_url(n.canonical_url);
-  out->set_url(n.url);
-  out->set_source(n.source);
-  out->set_title(n.title);
+// Moves the normalizer's strings into the output message (the article is not read after).
+void FillNormalized(normalize::NormalizedArticle&& n, v1::EnrichedArticle* out) {
   out->set_body(n.Body());
-  for (const std::string& caption : n.captions) out->add_captions(caption);
-  for (const std::string& heading : n.subheadings) out->add_subheadings(heading);
-  out->set_byline(n.byline);
+  out->set_id(std::move(n.id));
+  out->set_key(std::move(n.key));
+  out->set_canonical_url(std::move(n.canonical_url));
+  out->set_url(std::move(n.url));
+  out->set_source(std::move(n.source));
+  out->set_title(std::move(n.title));
+  for (std::string& caption : n.captions) out->add_captions(std::move(caption));
+  for (std::string& heading : n.subheadings) out->add_subheadings(std::move(heading));
+  out->set_byline(std::move(n.byline));
   if (!n.dateline.text.empty()) {
-    out->mutable_dateline()->set_text(n.dateline.text);
-    out->mutable_dateline()->set_place(n.dateline.place);
-    out->mutable_dateline()->set_agency(n.dateline.agency);
+    out->mutable_dateline()->set_text(std::move(n.dateline.text));
+    out->mutable_dateline()->set_place(std::move(n.dateline.place));
+    out->mutable_dateline()->set_agency(std::move(n.dateline.agency));
   }
-  out->set_language(n.language);
+  out->set_language(std::move(n.language));
   out->set_language_confidence(n.language_confidence);
-  out->set_published_at(n.published_at);
-  out->set_published_at_original(n.published_at_original);
+  out->set_published_at(std::move(n.published_at));
+  out->set_published_at_original(std::move(n.published_at_original));
   out->set_word_count(n.word_count);
   out->set_char_count(n.char_count);
-  out->set_subtitle(n.subtitle);
+  out->set_subtitle(std::move(n.subtitle));
   out->set_invalid_utf8_replaced(n.invalid_utf8_replaced);
-  out->set_charset(n.charset);
+  out->set_charset(std::move(n.charset));
 }
 
 }  // namespace
@@ -128,7 +129,7 @@ PreparedOutcome Pipeline::Prepare(const v1::RawArticle& raw, const RecordOrigin&
   prepared.set_scope(normalized->language.empty() ? "und" : normalized->language);
   prepared.set_dedup_id(normalized->id);
   prepared.set_canonical_url(normalized->canonical_url);
-  prepared.set_matching_text(normalized->matching_text);
+  prepared.set_matching_text(std::move(normalized->matching_text));
   // Plain-text input: exactness is judged on all of it (see DedupeInput::exact_text).
   // Extracted HTML has no such "all": pages always differ in their markup.
   if (!raw.body().empty()) prepared.set_exact_text(normalize::MatchingForm(raw.body()));
@@ -143,20 +144,22 @@ PreparedOutcome Pipeline::Prepare(const v1::RawArticle& raw, const RecordOrigin&
   prepared.set_event_time_ms(
       EventTimeMs(published_ms, raw.ingested_at_ms(), now_ms, &outcome.event_time_clamped));
 
+  // The paragraphs are lent to the tagger and taken back (they are the largest strings).
   tag::TagInput tag_input;
   tag_input.title = normalized->title;
-  tag_input.paragraphs = normalized->paragraphs;
+  tag_input.paragraphs = std::move(normalized->paragraphs);
   tag_input.dateline_place = normalized->dateline.place;
   tag_input.language = normalized->language;
   tag::TagResult tags = tagger_->Tag(tag_input);
+  normalized->paragraphs = std::move(tag_input.paragraphs);
   const int64_t tagged_us = MonotonicMicros();
 
   v1::EnrichedArticle& out = *prepared.mutable_article();
-  FillNormalized(*normalized, &out);
-  for (const tag::TopicTag& topic : tags.topics) {
+  FillNormalized(std::move(*normalized), &out);
+  for (tag::TopicTag& topic : tags.topics) {
     v1::Topic* t = out.add_topics();
-    t->set_code(topic.code);
-    t->set_label(topic.label);
+    t->set_code(std::move(topic.code));
+    t->set_label(std::move(topic.label));
     t->set_score(topic.score);
   }
   for (const tag::RegionTag& region : tags.regions) {
