@@ -1,0 +1,140 @@
+// Topics: keyword matches in the scan, the blend with the model, and the topic slots.
+#include <algorithm>
+#include <cmath>
+
+#include "processors/tag/tagger_impl.h"
+#include "processors/tag/topic_model.h"
+
+namespace newsflow::tag::internal {
+
+size_t TaggerImpl::MatchTopic(Scratch& s, size_t i, size_t max_len) const {
+  const std::vector<Token>& tokens = s.tokens.tokens;
+  uint64_t hashes[kMaxPhraseTokens];
+  const size_t n = PrefixHashes(tokens, i, max_len, hashes);
+  for (size_t len = n; len >= 1; --len) {
+    const int64_t index = lexicon_.phrases().Find(s.tokens, i, len, hashes[len - 1]);
+    if (index < 0) continue;
+    const uint32_t phrase = static_cast<uint32_t>(index);
+    if (s.phrase_count[phrase] == 0) s.touched_phrases.push_back(phrase);
+    if (s.phrase_count[phrase] < 255) ++s.phrase_count[phrase];
+    // The k-th repeat of a phrase counts 1/k: evidence grows like log(repeats).
+    const float weight = TopicPositionWeight(tokens[i].segment) / s.phrase_count[phrase];
+    // Every target has weight > 0 (TopicLexicon::Parse drops weight-0 rows): TouchTopic tells a
+    // first touch by zero evidence.
+    for (const internal::KeywordTarget& target : lexicon_.targets(phrase)) {
+      s.TouchTopic(target.topic);
+      s.topic_own[target.topic] += target.weight * weight;
+    }
+    return len;
+  }
+  return 0;
+}
+
+
+void TaggerImpl::ScoreTopics(Scratch& s, TagResult* result) const {
+  const std::vector<internal::Topic>& topics = lexicon_.topics();
+  // Propagate each topic's own evidence to all its ancestors.
+  const size_t touched = s.touched_topics.size();
+  for (size_t k = 0; k < touched; ++k) {
+    const int t = s.touched_topics[k];
+    const float own = s.topic_own[t];
+    if (own <= 0) continue;
+    s.topic_total[t] += own;
+    for (int a : topics[t].ancestors) {
+      s.TouchTopic(a);
+      s.topic_total[a] += own;
+    }
+  }
+  const bool blend = blend_iptc_;
+  const float w = static_cast<float>(options_.topic_model_weight);
+  struct Candidate {
+    float score;
+    int topic;
+  };
+  std::vector<Candidate> candidates;
+  Candidate best_below{0.0f, -1};
+  for (int t : s.touched_topics) {
+    const float total = s.topic_total[t];
+    float score = total > 0 ? 1.0f - std::exp(-total / kTopicScale) : 0.0f;
+    if (blend) {
+      const float wt = lexicon_only_top_[topics[t].top] ? w * 0.5f : w;
+      // A model of top levels says nothing of a deeper topic itself: the deeper topic takes
+      // the model's belief in its branch, so government rises and falls with politics.
+      const float model =
+          s.topic_model[t] >= 0 ? s.topic_model[t] : std::max(0.0f, s.topic_model[topics[t].top]);
+      score = (1 - wt) * score + wt * model;
+    }
+    if (topics[t].depth > options_.max_topic_depth) continue;
+    if (score < options_.min_topic_score) {
+      // Ties go to the broader topic, as in the ranking below.
+      if (score > best_below.score ||
+          (score == best_below.score && best_below.topic >= 0 &&
+           topics[t].depth < topics[best_below.topic].depth)) {
+        best_below = {score, t};
+      }
+      continue;
+    }
+    candidates.push_back({std::min(1.0f, score), t});
+  }
+  if (candidates.empty() && best_below.topic >= 0 &&
+      best_below.score >= options_.min_top_topic_score) {
+    candidates.push_back(best_below);
+  }
+  // The ranking: score, then the broader topic, then the code.
+  auto ranks_before = [&](const Candidate& a, const Candidate& b) {
+    if (a.score != b.score) return a.score > b.score;
+    if (topics[a.topic].depth != topics[b.topic].depth)
+      return topics[a.topic].depth < topics[b.topic].depth;
+    return topics[a.topic].code < topics[b.topic].code;
+  };
+  std::sort(candidates.begin(), candidates.end(), ranks_before);
+  const size_t keep = std::min(candidates.size(), static_cast<size_t>(options_.max_topics));
+  if (keep < candidates.size()) {
+    // Each clear subject first: the best topic of every top level scoring at least
+    // kSubjectScore, and any topic scoring kStrongTopicScore, best first; then the rest by
+    // score. Without this the first subject's weaker deeper topics filled every slot and a
+    // second subject went unreported (docs/QUALITY.md, label recall); a subject barely past
+    // the threshold does not push out a strong deeper topic ("election" at 0.6).
+    thread_local std::vector<Candidate> chosen;
+    thread_local std::vector<char> taken;
+    chosen.clear();
+    taken.assign(candidates.size(), 0);
+    for (size_t k = 0; k < candidates.size() && chosen.size() < keep; ++k) {
+      if (candidates[k].score < kSubjectScore) break;  // sorted: none further qualifies
+      const int top = topics[candidates[k].topic].top;
+      bool first_of_top = true;
+      for (const Candidate& c : chosen) first_of_top &= topics[c.topic].top != top;
+      if (first_of_top || candidates[k].score >= kStrongTopicScore) {
+        chosen.push_back(candidates[k]);
+        taken[k] = 1;
+      }
+    }
+    for (size_t k = 0; k < candidates.size() && chosen.size() < keep; ++k) {
+      if (!taken[k]) chosen.push_back(candidates[k]);
+    }
+    std::sort(chosen.begin(), chosen.end(), ranks_before);  // back to the ranking's order
+    candidates.assign(chosen.begin(), chosen.end());
+  }
+  result->topics.reserve(keep);
+  for (size_t k = 0; k < keep; ++k) {
+    const internal::Topic& topic = topics[candidates[k].topic];
+    result->topics.push_back({topic.code, topic.label, candidates[k].score});
+  }
+}
+
+
+void TaggerImpl::AppendModelLabels(std::vector<TopicTag>* foreign, TagResult* result) const {
+  std::sort(foreign->begin(), foreign->end(), [](const TopicTag& a, const TopicTag& b) {
+    if (a.score != b.score) return a.score > b.score;
+    return a.code < b.code;
+  });
+  const size_t keep = std::min(foreign->size(), static_cast<size_t>(options_.max_model_topics));
+  for (size_t k = 0; k < keep; ++k) {
+    TopicTag& tag = (*foreign)[k];
+    tag.score = std::clamp(tag.score, 0.0f, 1.0f);
+    result->topics.push_back(std::move(tag));
+  }
+}
+
+
+}  // namespace newsflow::tag::internal
