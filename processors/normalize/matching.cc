@@ -5,6 +5,10 @@
 #include <array>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "processors/normalize/normalize.h"
 #include "processors/normalize/text.h"
 
@@ -44,6 +48,20 @@ bool IsLetterOrNumber(utf8proc_int32_t cp) {
   }
 }
 
+// Bytes of the punctuation at p that is a word separator whatever surrounds it, 0 otherwise:
+// U+00A0, U+2013, U+2014, U+2018, U+2019, U+201C, U+201D, U+2026.
+int CommonSeparatorLength(const char* p, const char* end) {
+  const auto* u = reinterpret_cast<const unsigned char*>(p);
+  if (u[0] == 0xC2 && end - p >= 2 && u[1] == 0xA0) return 2;
+  if (u[0] != 0xE2 || end - p < 3 || u[1] != 0x80) return 0;
+  switch (u[2]) {
+    case 0x93: case 0x94: case 0x98: case 0x99: case 0x9C: case 0x9D: case 0xA6:
+      return 3;
+    default:
+      return 0;
+  }
+}
+
 class Folder {
  public:
   explicit Folder(std::string* out) : out_(out), pending_space_(!out->empty()) {}
@@ -66,6 +84,26 @@ class Folder {
           d[pos++] = folded;
           ++p;
           // the rest of the word
+#if defined(__SSE2__)
+          // Sixteen bytes at a time: all are lower-cased and stored, the word's advance pos.
+          // (Stays inside the buffer: pos exceeds the input offset by at most 1.)
+          while (end - p >= 16) {
+            const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+            const __m128i lower = _mm_or_si128(x, _mm_set1_epi8(0x20));  // digits keep
+            // Signed compares: bytes >= 0x80 are negative, so neither letters nor digits.
+            const __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(lower, _mm_set1_epi8('a' - 1)),
+                                                 _mm_cmplt_epi8(lower, _mm_set1_epi8('z' + 1)));
+            const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)),
+                                                _mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1)));
+            const unsigned word =
+                static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(letter, digit)));
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(d + pos), lower);
+            const int run = __builtin_ctz(~word);  // bit 16 up is set: at most 16
+            pos += static_cast<size_t>(run);
+            p += run;
+            if (run < 16) break;
+          }
+#endif
           while (p < end && static_cast<unsigned char>(*p) < 0x80 &&
                  (folded = kAsciiFold[static_cast<unsigned char>(*p)]) != 0) {
             d[pos++] = folded;
@@ -75,6 +113,13 @@ class Folder {
           pending_space_ = true;
           ++p;
         }
+        continue;
+      }
+      // Curly quotes, dashes, the ellipsis and the no-break space separate words (as utf8proc
+      // would find); news text is full of them, so they skip the call.
+      if (const int len = CommonSeparatorLength(p, end); len > 0) {
+        pending_space_ = true;
+        p += len;
         continue;
       }
       // A run of non-ASCII characters goes through utf8proc in one call.

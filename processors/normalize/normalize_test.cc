@@ -13,11 +13,13 @@
 #include <fstream>
 #include <sstream>
 #include <iostream>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <utf8proc.h>
 
 #include "common/status_matchers.h"
 #include "common/utf8.h"
@@ -615,6 +617,56 @@ TEST(MatchingForm, FoldsCaseAccentsAndPunctuation) {
   EXPECT_EQ(MatchingForm("cre\u0300me br\u00FBl\u00E9e's"), "creme brulee s");
   EXPECT_EQ(MatchingForm("\u041C\u043E\u0441\u043A\u0432\u0430\u2019s \u0419"), "\u043C\u043E\u0441\u043A\u0432\u0430 s \u0438");
   EXPECT_EQ(MatchingForm("!!!"), "");
+}
+
+// The whole text through utf8proc in one call, then letters and digits kept and everything
+// else one space: what the matching form is, without its fast paths (16 ASCII bytes at a
+// time, common punctuation without a call, runs of non-ASCII text per call).
+std::string ReferenceMatchingForm(const std::string& text) {
+  utf8proc_uint8_t* mapped = nullptr;
+  const utf8proc_ssize_t n = utf8proc_map(
+      reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
+      static_cast<utf8proc_ssize_t>(text.size()), &mapped,
+      static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT |
+                                     UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK | UTF8PROC_IGNORE));
+  std::string out;
+  bool space = false;
+  for (utf8proc_ssize_t i = 0; i < n;) {
+    utf8proc_int32_t cp = 0;
+    i += utf8proc_iterate(mapped + i, n - i, &cp);
+    const utf8proc_category_t category = utf8proc_category(cp);
+    const bool keep = (category >= UTF8PROC_CATEGORY_LU && category <= UTF8PROC_CATEGORY_LO) ||
+                      (category >= UTF8PROC_CATEGORY_ND && category <= UTF8PROC_CATEGORY_NO);
+    if (!keep) {
+      space = true;
+      continue;
+    }
+    if (space && !out.empty()) out.push_back(' ');
+    space = false;
+    utf8proc_uint8_t bytes[4];
+    out.append(reinterpret_cast<const char*>(bytes), utf8proc_encode_char(cp, bytes));
+  }
+  free(mapped);
+  return out;
+}
+
+TEST(MatchingForm, FastPathsGiveTheSameFormAsUtf8procOnTheWholeText) {
+  // Words of every length around 16 bytes, mixed case, digits, ASCII punctuation, curly
+  // quotes, dashes, no-break spaces, accents (composed and combining), Cyrillic, a ligature.
+  const std::vector<std::string> pieces = {
+      "a", "Zebra", "UNITED", "Nations", "2024", "x9Y", "abcdefghijklmnopqrstuvwxyz0123456789",
+      "ABCDEFGHIJKLMNOPQRSTUV", " ", "  ", ", ", ".", "@", "[", "`", "{", "-", "'s", "\u2019",
+      "\u201C", "\u201D", "\u2014", "\u2013", "\u2026", "\u00A0", "caf\u00E9", "e\u0301",
+      "\u041C\u043E\u0441\u043A\u0432\u0430", "\uFB01", "\u00B2", "\u2018", "\t", "\n"};
+  std::mt19937 random(7);
+  for (int round = 0; round < 3000; ++round) {
+    std::string text;
+    const int count = static_cast<int>(random() % 24);
+    for (int k = 0; k < count; ++k) {
+      text += pieces[random() % pieces.size()];
+    }
+    EXPECT_EQ(MatchingForm(text), ReferenceMatchingForm(text)) << text;
+  }
 }
 
 TEST(Normalize, MatchingTextCoversBodyOnly) {
