@@ -9,6 +9,10 @@
 
 #include <cstddef>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace newsflow::tag::internal {
 namespace {
 
@@ -279,6 +283,34 @@ void Tokenize(std::string_view text, uint16_t segment, TokenBuffer* out) {
         if (script == Script::kOther) {
           uint8_t run_bits = 0;  // OR of the run's kAscii entries; only bits 8 and 16 are read
           size_t j = i;
+#if defined(__SSE2__)
+          // Sixteen bytes at a time: where the letters and digits end, and their case.
+          while (n - j >= 16) {
+            const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + j));
+            const __m128i lower = _mm_or_si128(x, _mm_set1_epi8(0x20));
+            // Signed compares: bytes >= 0x80 are negative, so neither letters nor digits.
+            const __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(lower, _mm_set1_epi8('a' - 1)),
+                                                 _mm_cmplt_epi8(lower, _mm_set1_epi8('z' + 1)));
+            const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)),
+                                                _mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1)));
+            const __m128i upper = _mm_and_si128(
+                letter, _mm_cmpeq_epi8(_mm_and_si128(x, _mm_set1_epi8(0x20)), _mm_setzero_si128()));
+            const unsigned word =
+                static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(letter, digit)));
+            const int run = __builtin_ctz(~word);  // bit 16 up is set: at most 16
+            const unsigned in_run = (1u << run) - 1;
+            const unsigned letters = static_cast<unsigned>(_mm_movemask_epi8(letter)) & in_run;
+            const unsigned uppers = static_cast<unsigned>(_mm_movemask_epi8(upper)) & in_run;
+            if (!seen_letter && letters != 0) {
+              seen_letter = true;
+              initial_upper = (uppers >> __builtin_ctz(letters)) & 1;
+            }
+            if (uppers != 0) run_bits |= 8;
+            if ((letters & ~uppers) != 0) run_bits |= 16;
+            j += static_cast<size_t>(run);
+            if (run < 16) break;
+          }
+#endif
           while (j < n) {
             const unsigned char b = static_cast<unsigned char>(text[j]);
             if (b >= 0x80) break;
