@@ -1,4 +1,5 @@
-// Topics: keyword matches in the scan, the blend with the model, and the topic slots.
+// Topics: the blend of keyword evidence with the model, and the topic slots (the keyword
+// matches are part of the scan, in tagger.cc).
 #include <algorithm>
 #include <cmath>
 
@@ -6,30 +7,6 @@
 #include "processors/tag/topic_model.h"
 
 namespace newsflow::tag::internal {
-
-size_t TaggerImpl::MatchTopic(Scratch& s, size_t i, size_t max_len) const {
-  const std::vector<Token>& tokens = s.tokens.tokens;
-  uint64_t hashes[kMaxPhraseTokens];
-  const size_t n = PrefixHashes(tokens, i, max_len, hashes);
-  for (size_t len = n; len >= 1; --len) {
-    const int64_t index = lexicon_.phrases().Find(s.tokens, i, len, hashes[len - 1]);
-    if (index < 0) continue;
-    const uint32_t phrase = static_cast<uint32_t>(index);
-    if (s.phrase_count[phrase] == 0) s.touched_phrases.push_back(phrase);
-    if (s.phrase_count[phrase] < 255) ++s.phrase_count[phrase];
-    // The k-th repeat of a phrase counts 1/k: evidence grows like log(repeats).
-    const float weight = TopicPositionWeight(tokens[i].segment) / s.phrase_count[phrase];
-    // Every target has weight > 0 (TopicLexicon::Parse drops weight-0 rows): TouchTopic tells a
-    // first touch by zero evidence.
-    for (const internal::KeywordTarget& target : lexicon_.targets(phrase)) {
-      s.TouchTopic(target.topic);
-      s.topic_own[target.topic] += target.weight * weight;
-    }
-    return len;
-  }
-  return 0;
-}
-
 
 void TaggerImpl::ScoreTopics(Scratch& s, TagResult* result) const {
   const std::vector<internal::Topic>& topics = lexicon_.topics();
