@@ -98,8 +98,13 @@ bool ReadField(const nlohmann::json& object, const FieldRule& rule, std::string*
 
 }  // namespace
 
+// simdjson keeps the buffers of the largest document it has parsed (about ten times its
+// size) for the reader's lifetime; longer lines (rare: whole pages inside JSON) go to nlohmann,
+// whose tree is freed after each line.
+constexpr size_t kMaxFastLineBytes = 1 << 20;
+
 struct JsonLineDecoder::Parser {
-  simdjson::dom::parser parser;
+  simdjson::dom::parser parser{kMaxFastLineBytes};
 };
 
 JsonLineDecoder::JsonLineDecoder() : parser_(std::make_unique<Parser>()) {}

@@ -32,7 +32,7 @@ class JsonLineDecoder {
   absl::Status Decode(std::string& line, v1::RawArticle* article);
 
   // Lines the fast path did not settle (errors, floating-point ids, huge numbers, a byte
-  // order mark, nesting deeper than 1024), decoded by nlohmann instead.
+  // order mark, nesting deeper than 1024, lines over 1 MiB), decoded by nlohmann instead.
   int64_t fallbacks() const { return fallbacks_; }
 
   // The reference path alone: nlohmann's parser (tests compare the two).

@@ -91,6 +91,9 @@ TEST(JsonLineDecoder, GivesNlohmannsAnswerForEveryOddOrBrokenLine) {
   };
   for (const std::string& line : lines) ExpectSameAsNlohmann(line);
 
+  // A line over the fast path's 1 MiB.
+  ExpectSameAsNlohmann(R"({"id":"big","body":")" + std::string(1500000, 'x') + R"("})");
+
   // Deep nesting: simdjson stops at 1,024 levels, nlohmann does not.
   std::string deep = R"({"body":"x","extra":)" + std::string(1500, '[') + std::string(1500, ']') + "}";
   ExpectSameAsNlohmann(deep);
