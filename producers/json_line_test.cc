@@ -83,7 +83,8 @@ TEST(JsonLineDecoder, GivesNlohmannsAnswerForEveryOddOrBrokenLine) {
       R"({"id":-9223372036854775809,"body":"x"})", R"({"id":1.5,"body":"x"})",
       R"({"id":1e5,"body":"x"})", R"({"published_at":2.0,"body":"x"})",
       // accepted by both
-      R"({"id":-0,"body":"x"})", R"({"id":-7,"body":"x"})", R"({"id":18446744073709551615,"body":"x"})",
+      R"({"id":-0,"body":"x"})", R"({"id":-7,"body":"x"})",
+      R"({"id":18446744073709551615,"body":"x"})",
       R"({"body":"\ud83d\ude00 \u0000 \/ \b\f\n\r\t"})", "{\"body\":\"\x7f\"}",
       "  {\"body\":\"x\"}\t\r ", R"({})", R"({"body":null,"text":null})",
       R"({"charset":"utf-8","content_type":"text/html; charset=latin1","body":"x"})",
@@ -95,7 +96,8 @@ TEST(JsonLineDecoder, GivesNlohmannsAnswerForEveryOddOrBrokenLine) {
   ExpectSameAsNlohmann(R"({"id":"big","body":")" + std::string(1500000, 'x') + R"("})");
 
   // Deep nesting: simdjson stops at 1,024 levels, nlohmann does not.
-  std::string deep = R"({"body":"x","extra":)" + std::string(1500, '[') + std::string(1500, ']') + "}";
+  const std::string deep =
+      R"({"body":"x","extra":)" + std::string(1500, '[') + std::string(1500, ']') + "}";
   ExpectSameAsNlohmann(deep);
 }
 
