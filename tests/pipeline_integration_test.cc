@@ -395,6 +395,8 @@ TEST_F(BrokerTest, ProcessorRidesOutABrokerRestartAndLosesNothing) {
   for (const auto& [id, copies] : verdicts) {
     EXPECT_EQ(copies.size(), 1u) << id << " appears " << copies.size() << " times (read_committed)";
   }
+  // What the processor went through, for a failure that happens only under load.
+  if (HasFailure()) ADD_FAILURE() << "processor log:\n" << processor.Log();
 }
 
 // GET http://127.0.0.1:<port><path>; status -1 when nothing answers.
