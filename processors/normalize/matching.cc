@@ -5,10 +5,8 @@
 #include <array>
 #include <vector>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
+#include "common/ascii_simd.h"
 #include "processors/normalize/normalize.h"
 #include "processors/normalize/text.h"
 
@@ -88,17 +86,9 @@ class Folder {
           // Sixteen bytes at a time: all are lower-cased and stored, the word's advance pos.
           // (Stays inside the buffer: pos exceeds the input offset by at most 1.)
           while (end - p >= 16) {
-            const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-            const __m128i lower = _mm_or_si128(x, _mm_set1_epi8(0x20));  // digits keep
-            // Signed compares: bytes >= 0x80 are negative, so neither letters nor digits.
-            const __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(lower, _mm_set1_epi8('a' - 1)),
-                                                 _mm_cmplt_epi8(lower, _mm_set1_epi8('z' + 1)));
-            const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)),
-                                                _mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1)));
-            const unsigned word =
-                static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(letter, digit)));
-            _mm_storeu_si128(reinterpret_cast<__m128i*>(d + pos), lower);
-            const int run = __builtin_ctz(~word);  // bit 16 up is set: at most 16
+            const AsciiBlock block = ClassifyAscii16(p);
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(d + pos), block.lower);
+            const int run = __builtin_ctz(~block.word);  // bit 16 up is set: at most 16
             pos += static_cast<size_t>(run);
             p += run;
             if (run < 16) break;

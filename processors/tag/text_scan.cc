@@ -9,9 +9,7 @@
 
 #include <cstddef>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
+#include "common/ascii_simd.h"
 
 namespace newsflow::tag::internal {
 namespace {
@@ -286,21 +284,11 @@ void Tokenize(std::string_view text, uint16_t segment, TokenBuffer* out) {
 #if defined(__SSE2__)
           // Sixteen bytes at a time: where the letters and digits end, and their case.
           while (n - j >= 16) {
-            const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + j));
-            const __m128i lower = _mm_or_si128(x, _mm_set1_epi8(0x20));
-            // Signed compares: bytes >= 0x80 are negative, so neither letters nor digits.
-            const __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(lower, _mm_set1_epi8('a' - 1)),
-                                                 _mm_cmplt_epi8(lower, _mm_set1_epi8('z' + 1)));
-            const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)),
-                                                _mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1)));
-            const __m128i upper = _mm_and_si128(
-                letter, _mm_cmpeq_epi8(_mm_and_si128(x, _mm_set1_epi8(0x20)), _mm_setzero_si128()));
-            const unsigned word =
-                static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(letter, digit)));
-            const int run = __builtin_ctz(~word);  // bit 16 up is set: at most 16
+            const AsciiBlock block = ClassifyAscii16(text.data() + j);
+            const int run = __builtin_ctz(~block.word);  // bit 16 up is set: at most 16
             const unsigned in_run = (1u << run) - 1;
-            const unsigned letters = static_cast<unsigned>(_mm_movemask_epi8(letter)) & in_run;
-            const unsigned uppers = static_cast<unsigned>(_mm_movemask_epi8(upper)) & in_run;
+            const unsigned letters = block.letters & in_run;
+            const unsigned uppers = block.uppers & in_run;
             if (!seen_letter && letters != 0) {
               seen_letter = true;
               initial_upper = (uppers >> __builtin_ctz(letters)) & 1;
