@@ -229,7 +229,10 @@ class Deduper::PostingIndex {
     const uint64_t delta_postings = delta_articles * static_cast<uint64_t>(keys_per_article);
     // At most about half full (when every posting has its own key), so a probe mostly stays
     // within one cache line.
-    slot_bits_ = std::max(4, Log2Floor(delta_postings) + 1);
+    max_slot_bits_ = std::max(4, Log2Floor(delta_postings) + 1);
+    // The slot table starts small and doubles while at most half full: a short batch run
+    // does not pay for zeroing (and faulting in) the full table, 4 MB at the default cap.
+    slot_bits_ = std::min(max_slot_bits_, kInitialSlotBits);
     delta_next_.reserve(delta_postings);
   }
 
@@ -246,7 +249,9 @@ class Deduper::PostingIndex {
   void Add(uint32_t masked) {
     uint64_t& slot = slots_[FindSlot(masked)];
     delta_next_.push_back(static_cast<uint32_t>(slot));  // 0 when the key is new
+    if (slot == 0) ++used_slots_;
     slot = uint64_t{masked} << 32 | delta_next_.size();
+    if (used_slots_ * 2 > slots_.size() && slot_bits_ < max_slot_bits_) Grow();
   }
   void Skip() { delta_next_.push_back(0); }  // never reached from a slot
 
@@ -337,11 +342,23 @@ class Deduper::PostingIndex {
     postings_ = std::move(postings);
     postings_count_ = out;
     std::fill(slots_.begin(), slots_.end(), 0);
+    used_slots_ = 0;
     delta_next_.clear();
     delta_count_ = 0;
   }
 
  private:
+  static constexpr int kInitialSlotBits = 12;
+
+  // Doubles the slot table, keeping every key's newest posting.
+  void Grow() {
+    std::vector<uint64_t> old(size_t{1} << ++slot_bits_, 0);
+    old.swap(slots_);
+    for (const uint64_t slot : old) {
+      if (slot != 0) slots_[FindSlot(static_cast<uint32_t>(slot >> 32))] = slot;
+    }
+  }
+
   // In-place MSD radix sort on the top 16 bits (American flag sort), then each of the small
   // runs sorted: about 3x faster than std::sort on the delta, and no buffer.
   static void SortInPlace(uint64_t* data, size_t count) {
@@ -414,7 +431,9 @@ class Deduper::PostingIndex {
   const int dir_bits_;
   int fp_bits_;
   uint32_t key_mask_;
-  int slot_bits_;
+  int slot_bits_;      // of the slot table now
+  int max_slot_bits_;  // at a full delta
+  size_t used_slots_ = 0;
   const uint64_t delta_articles_;
 
   std::vector<uint32_t> dir_;  // empty until the first rebuild

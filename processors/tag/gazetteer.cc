@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "processors/tag/tsv_util.h"
 
 namespace newsflow::tag::internal {
@@ -67,7 +68,8 @@ bool ParseWordClass(std::string_view text, uint8_t* cls) {
 }  // namespace
 
 int Gazetteer::CountryIndex(std::string_view code) const {
-  const auto it = country_index_.find(std::string(code));
+  // absl's own string_view: a heterogeneous lookup, no temporary string.
+  const auto it = country_index_.find(absl::string_view(code.data(), code.size()));
   return it == country_index_.end() ? -1 : it->second;
 }
 
@@ -75,9 +77,13 @@ absl::StatusOr<Gazetteer> Gazetteer::Parse(std::string_view tsv) {
   Gazetteer g;
   TokenBuffer buffer;
   absl::Status error;
+  const size_t lines = CountLines(tsv);  // most are forms: reserving saves the rehashes
+  g.forms_.reserve(lines);
+  g.phrases_.Reserve(lines);
+  std::vector<std::string_view> cols;
   ForEachLine(tsv, [&](int line_number, std::string_view line) -> bool {
     if (line.empty() || line[0] == '#') return true;
-    const std::vector<std::string_view> cols = Split(line, '\t');
+    SplitInto(line, '\t', &cols);
     auto bad = [&](std::string_view why) {
       error = absl::InvalidArgumentError("gazetteer line " + std::to_string(line_number) + ": " +
                                          std::string(why));
@@ -110,7 +116,7 @@ absl::StatusOr<Gazetteer> Gazetteer::Parse(std::string_view tsv) {
       if (cols[2] == "-") {
         form.kind = FormKind::kBlock;
       } else if (form.kind == FormKind::kBloc) {
-        const auto bloc = g.bloc_index_.find(std::string(cols[2]));
+        const auto bloc = g.bloc_index_.find(absl::string_view(cols[2].data(), cols[2].size()));
         if (bloc == g.bloc_index_.end()) return bad("unknown bloc code (B rows must come first)");
         form.bloc = static_cast<int16_t>(bloc->second);
       } else {

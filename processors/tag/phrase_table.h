@@ -19,6 +19,11 @@ class PhraseTable {
   // Adds tokens [first, first + count) of `buffer` with `value`. Returns false (and keeps
   // the earlier value) when the phrase is already present or count is 0 or too long.
   bool Add(const TokenBuffer& buffer, size_t first, size_t count, uint32_t value);
+  // Room for `phrases` without rehashing.
+  void Reserve(size_t phrases) {
+    entries_.reserve(phrases);
+    first_tokens_.reserve(phrases);
+  }
 
   // Value of tokens [first, first + count) of `buffer`, whose combined hash is `hash`
   // (see CombineHash); -1 when absent. The folded text is compared, so a hash collision

@@ -162,6 +162,8 @@ class TaggerImpl final : public Tagger {
       : options_(std::move(options)),
         gazetteer_(std::move(gazetteer)),
         lexicon_(std::move(lexicon)) {
+    first_.reserve(gazetteer_.phrases().first_tokens().size() +
+                   lexicon_.phrases().first_tokens().size() + gazetteer_.words().size());
     for (const auto& [hash, len] : gazetteer_.phrases().first_tokens())
       first_[hash].gazetteer_len = len;
     for (const auto& [hash, len] : lexicon_.phrases().first_tokens())

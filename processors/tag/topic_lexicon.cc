@@ -5,12 +5,14 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "processors/tag/tsv_util.h"
 
 namespace newsflow::tag::internal {
 
 int TopicLexicon::TopicIndex(std::string_view code) const {
-  const auto it = topic_index_.find(std::string(code));
+  // absl's own string_view: a heterogeneous lookup, no temporary string.
+  const auto it = topic_index_.find(absl::string_view(code.data(), code.size()));
   return it == topic_index_.end() ? -1 : it->second;
 }
 
@@ -25,9 +27,13 @@ absl::StatusOr<TopicLexicon> TopicLexicon::Parse(std::string_view tsv) {
   absl::flat_hash_map<std::string, int> phrase_slot;
   std::vector<std::pair<std::string, std::vector<std::pair<std::string, float>>>> phrases;
   absl::Status error;
+  const size_t lines = CountLines(tsv);
+  phrase_slot.reserve(lines);
+  phrases.reserve(lines);
+  std::vector<std::string_view> cols;
   ForEachLine(tsv, [&](int line_number, std::string_view line) -> bool {
     if (line.empty() || line[0] == '#') return true;
-    const std::vector<std::string_view> cols = Split(line, '\t');
+    SplitInto(line, '\t', &cols);
     auto bad = [&](std::string_view why) {
       error = absl::InvalidArgumentError("topic lexicon line " + std::to_string(line_number) +
                                          ": " + std::string(why));
@@ -79,6 +85,7 @@ absl::StatusOr<TopicLexicon> TopicLexicon::Parse(std::string_view tsv) {
     }
   }
   TokenBuffer buffer;
+  lex.phrases_.Reserve(phrases.size());
   for (const auto& [phrase, targets] : phrases) {
     buffer.Clear();
     Tokenize(phrase, 0, &buffer);

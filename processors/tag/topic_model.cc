@@ -13,10 +13,13 @@
 #include <streambuf>
 #include <exception>
 #include <filesystem>
-#include <iterator>
 #include <fstream>
+#include <iterator>
+#include <memory>
 #include <sstream>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -392,10 +395,13 @@ absl::StatusOr<std::unique_ptr<TopicModel>> LoadTopicModel(const std::string& pa
     char head[8] = {};
     file.read(head, sizeof(head));
     if (internal::IsWordVectorModel(std::string_view(head, static_cast<size_t>(file.gcount())))) {
-      std::string bytes(head, sizeof(head));
-      bytes.append(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+      auto bytes = std::make_shared<std::string>(head, sizeof(head));
+      std::vector<char> chunk(1 << 16);
+      const auto chunk_size = static_cast<std::streamsize>(chunk.size());
+      while (file.read(chunk.data(), chunk_size) || file.gcount() > 0)
+        bytes->append(chunk.data(), static_cast<size_t>(file.gcount()));
       absl::StatusOr<std::unique_ptr<TopicModel>> loaded =
-          internal::LoadWordVectorModel(bytes, effective);
+          internal::LoadWordVectorModel(*bytes, effective, bytes);
       if (!loaded.ok()) return absl::InvalidArgumentError(absl::StrCat(path, ": ", loaded.status().message()));
       return loaded;
     }

@@ -23,17 +23,31 @@ void ForEachLine(std::string_view text, Fn fn) {
   }
 }
 
-// Splits `text` at `sep` (empty fields kept).
-inline std::vector<std::string_view> Split(std::string_view text, char sep) {
-  std::vector<std::string_view> out;
+// Splits `text` at `sep` (empty fields kept) into *out, which is cleared first (loaders reuse
+// one vector for all their lines).
+inline void SplitInto(std::string_view text, char sep, std::vector<std::string_view>* out) {
+  out->clear();
   size_t start = 0;
   while (true) {
     const size_t end = text.find(sep, start);
-    out.push_back(
+    out->push_back(
         text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
-    if (end == std::string_view::npos) return out;
+    if (end == std::string_view::npos) return;
     start = end + 1;
   }
+}
+
+inline std::vector<std::string_view> Split(std::string_view text, char sep) {
+  std::vector<std::string_view> out;
+  SplitInto(text, sep, &out);
+  return out;
+}
+
+// Number of lines of `text`: a bound for reserving a loader's tables.
+inline size_t CountLines(std::string_view text) {
+  size_t lines = 0;
+  for (char c : text) lines += c == '\n';
+  return lines + 1;
 }
 
 template <typename T>

@@ -66,9 +66,12 @@ absl::Status TrainWordVectorModel(const std::vector<TrainingExample>& examples,
 namespace internal {
 // True when `bytes` start like a model written by TrainWordVectorModel.
 bool IsWordVectorModel(std::string_view bytes);
-// Parses a model (the bytes are copied). kInvalidArgument when they are not a valid model.
+// Parses a model. kInvalidArgument when the bytes are not a valid model. The model reads its
+// rows (most of the file) in place: `bytes` must outlive it, so they are either static (the
+// embedded model) or `storage`, which the model then keeps.
 absl::StatusOr<std::unique_ptr<TopicModel>> LoadWordVectorModel(
-    std::string_view bytes, const TopicModelOptions& options);
+    std::string_view bytes, const TopicModelOptions& options,
+    std::shared_ptr<const std::string> storage = nullptr);
 }  // namespace internal
 
 }  // namespace newsflow::tag
