@@ -1,8 +1,33 @@
 # Finds the Debian bookworm packages newsflow builds against (see docs/DEPENDENCIES.md)
 # and defines imported targets for the ones without a CMake package of their own.
 find_package(Threads REQUIRED)
+# Protobuf and Abseil link statically (Debian ships both archives): as 31 shared objects they
+# cost each process ~4 ms of symbol binding before main() and a PLT call per hash or string
+# helper (docs/PERFORMANCE.md, "Startup"). Nothing else in the process links them.
+option(NEWSFLOW_STATIC_PROTOBUF_ABSL "Link Protobuf and Abseil statically" ON)
+set(Protobuf_USE_STATIC_LIBS ${NEWSFLOW_STATIC_PROTOBUF_ABSL})
 find_package(Protobuf REQUIRED)
 find_package(absl REQUIRED)
+if(NEWSFLOW_STATIC_PROTOBUF_ABSL)
+  get_property(_imported DIRECTORY PROPERTY IMPORTED_TARGETS)
+  foreach(_target IN LISTS _imported)
+    if(NOT _target MATCHES "^absl::")
+      continue()
+    endif()
+    get_target_property(_type ${_target} TYPE)
+    if(NOT _type STREQUAL "SHARED_LIBRARY")
+      continue()
+    endif()
+    get_target_property(_location ${_target} IMPORTED_LOCATION_NONE)
+    string(REGEX REPLACE "\\.so[.0-9]*$" ".a" _archive "${_location}")
+    if(EXISTS "${_archive}")
+      # The target stays "shared" (its type is read-only): the linker takes the archive's
+      # path all the same; without a soname CMake links it by that path.
+      set_target_properties(${_target} PROPERTIES IMPORTED_LOCATION_NONE "${_archive}")
+      set_property(TARGET ${_target} PROPERTY IMPORTED_SONAME_NONE)
+    endif()
+  endforeach()
+endif()
 find_package(PkgConfig REQUIRED)
 # SHA-256 of dead-letter originals (libcrypto; librdkafka links it already).
 find_package(OpenSSL REQUIRED)
