@@ -669,6 +669,42 @@ TEST(MatchingForm, FastPathsGiveTheSameFormAsUtf8procOnTheWholeText) {
   }
 }
 
+// What CleanText does to ASCII: whitespace runs become one space (none at the ends), other
+// control characters and DEL are dropped without separating what surrounds them.
+std::string ReferenceCleanAscii(std::string_view text) {
+  std::string out;
+  bool space = false;
+  for (const char c : text) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b == ' ' || (b >= 0x09 && b <= 0x0D)) {
+      space = true;
+    } else if (b >= 0x21 && b <= 0x7E) {
+      if (space && !out.empty()) out.push_back(' ');
+      space = false;
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+TEST(CleanText, SixteenByteRunsGiveTheSameTextAsTheByteRules) {
+  // Runs of every length around 16 bytes, single and double spaces (also at block edges),
+  // tabs, newlines, dropped controls and DEL.
+  const std::vector<std::string> pieces = {
+      "a", "Word", "abcdefghijklmnop", "ABCDEFGHIJKLMNOPQRS", "0123456789abcdef0", " ", "  ",
+      "\t", "\n", "\r\n", "\x01", "\x7F", "\x1F", ".", ",", "~", "!", " x", "x "};
+  std::mt19937 random(11);
+  for (int round = 0; round < 5000; ++round) {
+    std::string text;
+    const int count = static_cast<int>(random() % 20);
+    for (int k = 0; k < count; ++k) text += pieces[random() % pieces.size()];
+    EXPECT_EQ(internal::CleanText(text), ReferenceCleanAscii(text)) << text;
+  }
+  // Non-ASCII stops a run and is kept, spaced like any other character.
+  EXPECT_EQ(internal::CleanText("abcdefghijklmnopqr caf\u00E9  abcdefghijklmnopqrstu \u00A0x"),
+            "abcdefghijklmnopqr caf\u00E9 abcdefghijklmnopqrstu x");
+}
+
 TEST(Normalize, MatchingTextCoversBodyOnly) {
   NormalizedArticle a = MustNormalize(TextArticle("First, para.\n\nSecond \u2014 PARA!", "Title"));
   EXPECT_EQ(a.matching_text, "first para second para");
