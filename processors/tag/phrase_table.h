@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "processors/tag/text_scan.h"
@@ -40,6 +41,17 @@ class PhraseTable {
     uint32_t key_begin = 0;  // folded phrase text in keys_
     uint32_t key_len = 0;
   };
+  // One bit per hash bucket, set for the phrases held: most token sequences looked up are not
+  // phrases, and the bit (a 32 KB table, cache-resident) rules them out before the hash
+  // table's probe, which mostly misses the cache.
+  static constexpr int kFilterBits = 18;
+  static uint64_t FilterBit(uint64_t hash) { return hash >> (64 - kFilterBits); }
+  bool MayContain(uint64_t hash) const {
+    const uint64_t bit = FilterBit(hash);
+    return (filter_[bit / 64] >> (bit % 64) & 1) != 0;
+  }
+
+  std::vector<uint64_t> filter_ = std::vector<uint64_t>((uint64_t{1} << kFilterBits) / 64, 0);
   absl::flat_hash_map<uint64_t, Entry> entries_;
   absl::flat_hash_map<uint64_t, uint8_t> first_tokens_;
   std::string keys_;
