@@ -3,7 +3,7 @@
 find_package(Threads REQUIRED)
 # Protobuf and Abseil link statically (Debian ships both archives): as 31 shared objects they
 # cost each process ~4 ms of symbol binding before main() and a PLT call per hash or string
-# helper (docs/PERFORMANCE.md, "Startup"). Nothing else in the process links them.
+# helper (docs/PERFORMANCE.md, "Start-up"). Nothing else in the process links them.
 option(NEWSFLOW_STATIC_PROTOBUF_ABSL "Link Protobuf and Abseil statically" ON)
 set(Protobuf_USE_STATIC_LIBS ${NEWSFLOW_STATIC_PROTOBUF_ABSL})
 find_package(Protobuf REQUIRED)
