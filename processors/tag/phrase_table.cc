@@ -42,8 +42,7 @@ bool PhraseTable::Add(const TokenBuffer& buffer, size_t first, size_t count, uin
   }
   entry.key_len = static_cast<uint32_t>(keys_.size() - entry.key_begin);
   entries_.emplace(hash, entry);
-  const uint64_t bit = FilterBit(hash);
-  filter_[bit / 64] |= uint64_t{1} << (bit % 64);
+  filter_.Add(hash);
   uint8_t& longest = first_tokens_[buffer.tokens[first].hash];
   longest = std::max<uint8_t>(longest, static_cast<uint8_t>(count));
   return true;
@@ -51,7 +50,7 @@ bool PhraseTable::Add(const TokenBuffer& buffer, size_t first, size_t count, uin
 
 int64_t PhraseTable::Find(const TokenBuffer& buffer, size_t first, size_t count,
                           uint64_t hash) const {
-  if (!MayContain(hash)) return -1;
+  if (!filter_.MayContain(hash)) return -1;
   const auto it = entries_.find(hash);
   if (it == entries_.end()) return -1;
   const std::string_view key =

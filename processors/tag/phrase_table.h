@@ -15,6 +15,23 @@ namespace newsflow::tag::internal {
 
 inline constexpr int kMaxPhraseTokens = 8;
 
+// A set of 64-bit hashes kept as one bit per bucket of their top 18 bits (32 KB, which stays
+// in cache): a clear bit proves a hash absent, so most misses skip the probe of a large hash
+// table (mostly a cache miss). Used in front of the phrase tables and the tagger's first-token
+// table.
+class HashBitFilter {
+ public:
+  void Add(uint64_t hash) { bits_[Bucket(hash) / 64] |= uint64_t{1} << (Bucket(hash) % 64); }
+  bool MayContain(uint64_t hash) const {
+    return (bits_[Bucket(hash) / 64] >> (Bucket(hash) % 64) & 1) != 0;
+  }
+
+ private:
+  static constexpr int kBits = 18;
+  static uint64_t Bucket(uint64_t hash) { return hash >> (64 - kBits); }
+  std::vector<uint64_t> bits_ = std::vector<uint64_t>((uint64_t{1} << kBits) / 64, 0);
+};
+
 class PhraseTable {
  public:
   // Adds tokens [first, first + count) of `buffer` with `value`. Returns false (and keeps
@@ -41,17 +58,7 @@ class PhraseTable {
     uint32_t key_begin = 0;  // folded phrase text in keys_
     uint32_t key_len = 0;
   };
-  // One bit per hash bucket, set for the phrases held: most token sequences looked up are not
-  // phrases, and the bit (a 32 KB table, cache-resident) rules them out before the hash
-  // table's probe, which mostly misses the cache.
-  static constexpr int kFilterBits = 18;
-  static uint64_t FilterBit(uint64_t hash) { return hash >> (64 - kFilterBits); }
-  bool MayContain(uint64_t hash) const {
-    const uint64_t bit = FilterBit(hash);
-    return (filter_[bit / 64] >> (bit % 64) & 1) != 0;
-  }
-
-  std::vector<uint64_t> filter_ = std::vector<uint64_t>((uint64_t{1} << kFilterBits) / 64, 0);
+  HashBitFilter filter_;  // of entries_' keys: most token sequences looked up are no phrase
   absl::flat_hash_map<uint64_t, Entry> entries_;
   absl::flat_hash_map<uint64_t, uint8_t> first_tokens_;
   std::string keys_;

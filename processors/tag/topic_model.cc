@@ -395,11 +395,9 @@ absl::StatusOr<std::unique_ptr<TopicModel>> LoadTopicModel(const std::string& pa
     char head[8] = {};
     file.read(head, sizeof(head));
     if (internal::IsWordVectorModel(std::string_view(head, static_cast<size_t>(file.gcount())))) {
-      auto bytes = std::make_shared<std::string>(head, sizeof(head));
-      std::vector<char> chunk(1 << 16);
-      const auto chunk_size = static_cast<std::streamsize>(chunk.size());
-      while (file.read(chunk.data(), chunk_size) || file.gcount() > 0)
-        bytes->append(chunk.data(), static_cast<size_t>(file.gcount()));
+      std::ostringstream rest;
+      rest << file.rdbuf();
+      auto bytes = std::make_shared<std::string>(std::string(head, sizeof(head)) + rest.str());
       absl::StatusOr<std::unique_ptr<TopicModel>> loaded =
           internal::LoadWordVectorModel(*bytes, effective, bytes);
       if (!loaded.ok()) return absl::InvalidArgumentError(absl::StrCat(path, ": ", loaded.status().message()));

@@ -3,6 +3,7 @@
 #ifndef NEWSFLOW_PROCESSORS_TAG_TSV_UTIL_H_
 #define NEWSFLOW_PROCESSORS_TAG_TSV_UTIL_H_
 
+#include <algorithm>
 #include <charconv>
 #include <string_view>
 #include <system_error>
@@ -45,9 +46,7 @@ inline std::vector<std::string_view> Split(std::string_view text, char sep) {
 
 // Number of lines of `text`: a bound for reserving a loader's tables.
 inline size_t CountLines(std::string_view text) {
-  size_t lines = 0;
-  for (char c : text) lines += c == '\n';
-  return lines + 1;
+  return static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
 }
 
 template <typename T>
