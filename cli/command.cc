@@ -232,9 +232,21 @@ void RegisterPipelineFlags(CLI::App* app, pipeline::PipelineOptions* options,
                   "(builtin:iptc-topics-v2, docs/QUALITY.md), a file made by 'newsflow train' "
                   "(e.g. data/models/reuters21578-topics-v3.bin), or none (the lexicon alone)")
       ->capture_default_str();
+  app->add_option("--topic-blend", options->tag.topic_blend,
+                  "How the model and the lexicon combine for IPTC topics: calibrated (top "
+                  "levels get probabilities, docs/QUALITY.md) or linear (--topic-model-weight)")
+      ->check(CLI::IsMember({"calibrated", "linear"}))
+      ->capture_default_str();
+  app->add_option("--topic-calibration-lexicon", options->tag.topic_calibration_lexicon,
+                  "Calibrated blend: weight of the lexicon score (fitted for the built-in "
+                  "model by data/iptc_training.py calibrate)")
+      ->capture_default_str();
+  app->add_option("--topic-calibration-model", options->tag.topic_calibration_model,
+                  "Calibrated blend: weight of the model's log-probability")
+      ->capture_default_str();
   app->add_option("--topic-model-weight", options->tag.topic_model_weight,
-                  "Weight of the model in IPTC topic scores (labels outside IPTC are "
-                  "reported as they are)")
+                  "Linear blend: weight of the model in IPTC topic scores (labels outside "
+                  "IPTC are reported as they are)")
       ->capture_default_str();
   app->add_option("--topic-model-max-words", options->tag.topic_model_options.max_words,
                   "Words the model reads (as trained with 'newsflow train --max-words'; 0 = "

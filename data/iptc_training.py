@@ -23,6 +23,10 @@ paragraph, so that headlines and snippets are first-class.
 
   data/iptc_training.py build [--newsflow build/cli/newsflow] [--shared ../shared/data]
       writes data/models/iptc-topics-v2.bin (seeded, one thread: the same bytes each time)
+  data/iptc_training.py calibrate [--check] [--newsflow ...] [--shared ...]
+      fits the calibrated blend of that model with the lexicon (TaggerOptions::
+      topic_calibration_lexicon and _model) on held-out predictions of five fold models and
+      prints the two weights; --check fails unless they are newsflow's defaults
 """
 import argparse
 import collections
@@ -322,6 +326,128 @@ def training_set(shared, root, newsflow, exclude_corpus=None, exclude_fold=None,
     return examples
 
 
+def fold_training_set(shared, k, folds, distant):
+    """Examples for the model of fold k: every corpus without its fold k (capped), the IPTC
+    definitions and the distant examples."""
+    examples = []
+    for name in CORPORA:
+        kept = [i for i in load_corpus(shared, name) if fold_of(i["id"], folds) != k]
+        examples.extend(v for item in capped(kept, CAP_PER_TOPIC) for v in views(item))
+    examples.extend(definitions(shared))
+    for item in distant:
+        examples.extend(views(item))
+    return examples
+
+
+def test_views(name, items):
+    """(view, items) an evaluation reads: full articles also as their title alone and as title
+    + first paragraph."""
+    yield CORPORA[name][1], items
+    if name == "masakhanews":
+        yield "title only", [dict(i, body="") for i in items]
+        yield "title + lead", [dict(i, body=next((p for p in i["body"].split("\n") if p.strip()), ""))
+                               for i in items]
+
+
+# Every score, however small: what the calibrated blend sees before its threshold.
+ALL_SCORES = ["--min-topic-score", "0.00001", "--max-topics", "1000"]
+
+
+def blend_inputs(newsflow, items, model):
+    """Per article, the calibrated blend's two inputs for each of the 17 top levels: the
+    lexicon's score and the model's probability (0 outside its first labels), as {code: value}
+    dicts. Read from `newsflow batch` with the lexicon alone and with the model alone."""
+    lexicon = run_batch(newsflow, items, ["--topic-model", "none", *ALL_SCORES])
+    # The linear blend at weight 1 is the model alone on the top levels with a corpus (those
+    # the fit reads).
+    alone = run_batch(newsflow, items, ["--topic-model", model, "--topic-blend", "linear",
+                                        "--topic-model-weight", "1",
+                                        "--topic-model-blend-threshold", "0", *ALL_SCORES])
+    return {item["id"]: (dict(lexicon.get(item["id"], [])), dict(alone.get(item["id"], [])))
+            for item in items}
+
+
+def fit_calibration(rows):
+    """Newton's method for (a, b) minimising the weighted log-loss of
+    p(top) = softmax_top(a * lexicon + b * ln(model + 0.001)) over the top levels with a
+    corpus. rows: (weight, gold index, lexicon list, model list)."""
+    import math
+    data = [(w, gold, lex, [math.log(m + 1e-3) for m in mod]) for w, gold, lex, mod in rows]
+    a, b = 1.0, 1.0
+    for _ in range(50):
+        g = [0.0, 0.0]
+        h = [[0.0, 0.0], [0.0, 0.0]]
+        loss = 0.0
+        for w, gold, x1, x2 in data:
+            z = [a * u + b * v for u, v in zip(x1, x2)]
+            top = max(z)
+            e = [math.exp(v - top) for v in z]
+            total = sum(e)
+            p = [v / total for v in e]
+            loss -= w * math.log(max(p[gold], 1e-12))
+            m1 = sum(pi * u for pi, u in zip(p, x1))
+            m2 = sum(pi * v for pi, v in zip(p, x2))
+            g[0] += w * (m1 - x1[gold])
+            g[1] += w * (m2 - x2[gold])
+            s11 = sum(pi * u * u for pi, u in zip(p, x1)) - m1 * m1
+            s22 = sum(pi * v * v for pi, v in zip(p, x2)) - m2 * m2
+            s12 = sum(pi * u * v for pi, u, v in zip(p, x1, x2)) - m1 * m2
+            h[0][0] += w * s11
+            h[1][1] += w * s22
+            h[0][1] += w * s12
+        det = h[0][0] * h[1][1] - h[0][1] ** 2
+        da = (h[1][1] * g[0] - h[0][1] * g[1]) / det
+        db = (h[0][0] * g[1] - h[0][1] * g[0]) / det
+        a, b = a - da, b - db
+        if abs(da) < 1e-6 and abs(db) < 1e-6:
+            break
+    return a, b, loss
+
+
+def fold_models(newsflow, shared, directory, distant, folds=5):
+    """Trains the model of each fold (fold_training_set) into `directory`; returns the paths."""
+    paths = []
+    for k in range(folds):
+        paths.append(os.path.join(directory, "fold%d.bin" % k))
+        train(newsflow, fold_training_set(shared, k, folds, distant), paths[-1])
+    return paths
+
+
+def calibration_inputs(newsflow, shared, root, models):
+    """Held-out inputs of the calibrated blend: the model of fold k (`models[k]`) reads fold k
+    of every corpus and view. {(corpus, view): [(fold, gold index, lexicon scores, model
+    probabilities)]}, a value for each top level with a corpus (13) in code order. The four
+    without a corpus are left out: no article here is labelled with them, so a fit that saw
+    them would only learn to push them down (the tagger gives them their proxy's voice)."""
+    tops = sorted(set(lexicon_top_levels(root).values()) - WITHOUT_CORPUS)
+    groups = collections.defaultdict(list)
+    for name in CORPORA:
+        corpus = load_corpus(shared, name)
+        for k, model in enumerate(models):
+            held = [i for i in corpus if fold_of(i["id"], len(models)) == k]
+            for view, items in test_views(name, held):
+                inputs = blend_inputs(newsflow, items, model)
+                for item in items:
+                    lex, mod = inputs[item["id"]]
+                    groups[(name, view)].append((k, tops.index(item["iptc"]),
+                                                 [lex.get(t, 0.0) for t in tops],
+                                                 [mod.get(t, 0.0) for t in tops]))
+    return groups
+
+
+def calibrate(groups, exclude_corpus=None, exclude_fold=None):
+    """Fits the calibrated blend's weights (TaggerOptions::topic_calibration_*) on the inputs
+    of calibration_inputs, each corpus view weighing the same, without `exclude_corpus` or
+    fold `exclude_fold` (for evaluations). Returns (lexicon weight, model weight), rounded as
+    the defaults are written."""
+    rows = []
+    for (name, _), members in groups.items():
+        kept = [m for m in members if name != exclude_corpus and m[0] != exclude_fold]
+        rows.extend((1.0 / len(kept), gold, lex, mod) for _, gold, lex, mod in kept)
+    a, b, _ = fit_calibration(rows)
+    return round(a, 2), round(b, 2)
+
+
 def train(newsflow, examples, output):
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "train.jsonl")
@@ -335,12 +461,33 @@ def train(newsflow, examples, output):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("command", choices=["build"])
+    parser.add_argument("command", choices=["build", "calibrate"])
     parser.add_argument("--newsflow", default="build/cli/newsflow")
     parser.add_argument("--shared", default=os.environ.get("NEWSFLOW_SHARED_DATA", "../shared/data"))
     parser.add_argument("--output", default=MODEL)
+    parser.add_argument("--check", action="store_true",
+                        help="calibrate: fail unless the fit equals newsflow's defaults")
     args = parser.parse_args()
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if args.command == "calibrate":
+        with tempfile.TemporaryDirectory() as tmp:
+            distant = distant_examples(args.newsflow, args.shared, root)
+            models = fold_models(args.newsflow, args.shared, tmp, distant)
+            a, b = calibrate(calibration_inputs(args.newsflow, args.shared, root, models))
+        print("--topic-calibration-lexicon %.2f --topic-calibration-model %.2f" % (a, b))
+        if args.check:
+            config = subprocess.run([args.newsflow, "batch", "-", "--print-config"],
+                                    capture_output=True, text=True).stdout
+            defaults = {}
+            for line in config.splitlines():
+                key, _, value = line.strip().partition(" = ")
+                defaults[key] = value.split()[0] if value else ""
+            shipped = (float(defaults["topic-calibration-lexicon"]),
+                       float(defaults["topic-calibration-model"]))
+            if (a, b) != shipped:
+                sys.exit("the fit differs from newsflow's defaults %s,%s: update TaggerOptions "
+                         "(processors/tag/tagger.h) and docs/QUALITY.md" % shipped)
+        return
     examples = training_set(args.shared, root, args.newsflow)
     os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
     train(args.newsflow, examples, args.output)

@@ -103,8 +103,12 @@ int main(int argc, char** argv) {
   tag->add_option("--iptc-folds", tag_options.iptc_folds,
                   "Also measure an IPTC model trained on news_cluster, event-grouped folds (0 = off)")
       ->capture_default_str();
+  tag->add_option("--topic-blend", tag_options.tagger.topic_blend,
+                  "How an IPTC topic model combines with the lexicon: calibrated or linear")
+      ->check(CLI::IsMember({"calibrated", "linear"}))
+      ->capture_default_str();
   tag->add_option("--topic-model-weight", tag_options.tagger.topic_model_weight,
-                  "Weight of an IPTC topic model in the blend with the lexicon")
+                  "Linear blend: weight of an IPTC topic model in the blend with the lexicon")
       ->capture_default_str();
   tag->add_flag("--iptc-misses", tag_options.iptc_misses,
                "List the news_cluster articles whose IPTC top level is wrong");

@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
 """IPTC top-level topics on labelled news the model did not train on (docs/QUALITY.md).
 
-  eval/topic_eval.py [--newsflow build/cli/newsflow] [--shared ../shared/data] [--folds 5]
-                     [--weights 0,0.3,0.5] [--model-flags "..."] [--guard] [--confusion]
+  eval/topic_eval.py [--newsflow build/cli/newsflow] [--shared ../shared/data]
+                     [--blends lexicon,linear:0.5,calibrated] [--model-flags "..."]
+                     [--guard] [--confusion]
 
 Two protocols, each training its own models with data/iptc_training.py:
-  folds         one model per fold k, trained without fold k of every corpus; each corpus's
-                fold k is tested on it (never train and test on one article);
+  folds         one model per fold k (5), trained without fold k of every corpus; each
+                corpus's fold k is tested on it (never train and test on one article);
   cross-corpus  one model per corpus X, trained without X at all; tested on X.
-Each test runs the whole pipeline (`newsflow batch`: normalize, tag) with the lexicon alone
-(--weights 0) and blended with the model at the given weights. Full articles are also tested
-as their title alone and as title + first paragraph.
+Each test runs the whole pipeline (`newsflow batch`: normalize, tag) with each blend: the
+lexicon alone, the linear blend at a model weight (linear:W), and the calibrated blend, whose
+two weights are fitted (data/iptc_training.py calibrate) on the fold models' held-out
+predictions without the tested fold, or without the tested corpus. Full articles are also
+tested as their title alone and as title + first paragraph.
 
 Measures per corpus: top-1 (the first-ranked topic's top level is the corpus's), label
 recall (the corpus's top level is among those reported), no-topic rate, macro-F1 over the
@@ -36,16 +39,24 @@ LABELS = {
 }
 
 
-def test_views(name, items):
-    """(view name, items) to test: full articles also as title and title + lead."""
-    yield CORPORA_VIEW[name], items
-    if name == "masakhanews":
-        yield "title only", [dict(i, body="") for i in items]
-        yield "title + lead", [dict(i, body=next((p for p in i["body"].split("\n") if p.strip()), ""))
-                               for i in items]
-
-
+test_views = T.test_views
 CORPORA_VIEW = {name: kind for name, (_, kind) in T.CORPORA.items()}
+
+
+def blend_flags(blend, model, calibration=None):
+    """`newsflow batch` flags for a blend name: lexicon, linear:W or calibrated."""
+    if blend == "lexicon":
+        return ["--topic-model", "none"]
+    if blend.startswith("linear:"):
+        return ["--topic-model", model, "--topic-blend", "linear",
+                "--topic-model-weight", blend.split(":", 1)[1]]
+    if blend == "calibrated":
+        flags = ["--topic-model", model, "--topic-blend", "calibrated"]
+        if calibration:
+            flags += ["--topic-calibration-lexicon", str(calibration[0]),
+                      "--topic-calibration-model", str(calibration[1])]
+        return flags
+    sys.exit("unknown blend %r (lexicon, linear:W, calibrated)" % blend)
 
 
 def measure(items, predicted, tops):
@@ -96,7 +107,7 @@ def measure(items, predicted, tops):
             "macro_f1": sum(f1s) / len(f1s) if f1s else 0.0, "ece": ece, "confusion": confusion}
 
 
-def guard(args, tops, weights):
+def guard(args, tops, blends):
     """The four top levels without a corpus, on the invented reports (eval/invented_reports.jsonl,
     the lexicon's development set, so a guard against the model drowning them, not a measure
     of the lexicon): per top level, the share whose first topic is right, lexicon alone and
@@ -110,14 +121,11 @@ def guard(args, tops, weights):
             items.append({"id": d["id"], "title": d["title"], "body": d["body"],
                           "iptc": d["expected"]})
     print("## Guard: top levels without a corpus (invented reports, shipped model)\n")
-    print("| top level | reports | " + " | ".join(
-        "lexicon only" if w == 0 else "model weight %.2f" % w for w in weights) + " |")
-    print("|---|---|" + "---|" * len(weights))
+    print("| top level | reports | " + " | ".join(blends) + " |")
+    print("|---|---|" + "---|" * len(blends))
     columns = []
-    for w in weights:
-        flags = ["--topic-model", "none"] if w == 0 else \
-            ["--topic-model", args.model, "--topic-model-weight", str(w)]
-        predicted = T.run_batch(args.newsflow, items, flags)
+    for blend in blends:
+        predicted = T.run_batch(args.newsflow, items, blend_flags(blend, args.model))
         right = collections.Counter()
         for item in items:
             ranked = predicted.get(item["id"], [])
@@ -139,9 +147,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--newsflow", default="build/cli/newsflow")
     parser.add_argument("--shared", default=os.environ.get("NEWSFLOW_SHARED_DATA", "../shared/data"))
-    parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--weights", default="0,0.3,0.5",
-                        help="model weights to test; 0 = the lexicon alone")
+    parser.add_argument("--blends", default="lexicon,linear:0.5,calibrated",
+                        help="blends to test: lexicon (alone), linear:W (model weight W), "
+                             "calibrated")
     parser.add_argument("--protocols", default="folds,cross-corpus")
     parser.add_argument("--model-flags", default="",
                         help="more `newsflow batch` flags with the model, e.g. "
@@ -150,80 +158,81 @@ def main():
     parser.add_argument("--guard", action="store_true",
                         help="also the invented reports per top level without a corpus")
     parser.add_argument("--model", default="builtin:iptc-topics-v2",
-                        help="the shipped model, for --guard")
+                        help="the shipped model, for --guard (with newsflow's calibration)")
     args = parser.parse_args()
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     tops = T.lexicon_top_levels(root)
     corpora = {name: T.load_corpus(args.shared, name) for name in T.CORPORA}
-    weights = [float(w) for w in args.weights.split(",")]
+    blends = args.blends.split(",")
+    folds = 5
     distant = T.distant_examples(args.newsflow, args.shared, root)
     print("# IPTC top level on held-out news\n")
     filed = sorted({LABELS[item["iptc"]] for item in distant})
     print("Distant supervision: %d unlabelled articles filed by the lexicon under %s.\n" % (
         len(distant), ", ".join(filed)))
-    results = []  # (protocol, corpus, view, weight, measures)
+    results = []  # (protocol, corpus, view, blend, measures)
+    fits = []  # (protocol, calibration)
     with tempfile.TemporaryDirectory() as tmp:
-        def evaluate(protocol, name, items, model):
+        def evaluate(protocol, name, items, model, calibration):
             for view, view_items in test_views(name, items):
-                for w in weights:
-                    if w == 0:
-                        flags = ["--topic-model", "none"]
-                    else:
-                        flags = ["--topic-model", model, "--topic-model-weight", str(w),
-                                 *args.model_flags.split()]
+                for blend in blends:
+                    flags = blend_flags(blend, model, calibration)
+                    if blend != "lexicon":
+                        flags += args.model_flags.split()
                     predicted = T.run_batch(args.newsflow, view_items, flags)
-                    results.append((protocol, name, view, w, measure(view_items, predicted, tops)))
+                    results.append((protocol, name, view, blend,
+                                    measure(view_items, predicted, tops)))
 
+        models = T.fold_models(args.newsflow, args.shared, tmp, distant, folds)
+        inputs = T.calibration_inputs(args.newsflow, args.shared, root, models) \
+            if "calibrated" in blends else {}
         if "folds" in args.protocols:
-            for k in range(args.folds):
-                model = os.path.join(tmp, "fold%d.bin" % k)
-                examples = []
+            for k, model in enumerate(models):
+                calibration = T.calibrate(inputs, exclude_fold=k) if inputs else None
+                fits.append(("without fold %d" % k, calibration))
                 for name in T.CORPORA:
-                    kept = [i for i in corpora[name] if T.fold_of(i["id"], args.folds) != k]
-                    examples.extend(v for item in T.capped(kept, T.CAP_PER_TOPIC)
-                                    for v in T.views(item))
-                examples.extend(T.definitions(args.shared))
-                for item in distant:
-                    examples.extend(T.views(item))
-                T.train(args.newsflow, examples, model)
-                for name in T.CORPORA:
-                    held = [i for i in corpora[name] if T.fold_of(i["id"], args.folds) == k]
-                    evaluate("folds-%d" % k, name, held, model)
-                print("fold %d of %d done" % (k + 1, args.folds), file=sys.stderr)
+                    held = [i for i in corpora[name] if T.fold_of(i["id"], folds) == k]
+                    evaluate("folds-%d" % k, name, held, model, calibration)
+                print("fold %d of %d done" % (k + 1, folds), file=sys.stderr)
         if "cross-corpus" in args.protocols:
             for name in T.CORPORA:
                 model = os.path.join(tmp, "without-%s.bin" % name)
                 T.train(args.newsflow, T.training_set(args.shared, root, args.newsflow,
                                                       exclude_corpus=name, distant=distant), model)
-                evaluate("cross-corpus", name, corpora[name], model)
+                calibration = T.calibrate(inputs, exclude_corpus=name) if inputs else None
+                fits.append(("without %s" % name, calibration))
+                evaluate("cross-corpus", name, corpora[name], model, calibration)
                 print("without %s done" % name, file=sys.stderr)
+    if fits and fits[0][1]:
+        print("Calibrated blend fitted (lexicon weight, model weight): " + "; ".join(
+            "%s %.2f, %.2f" % (what, c[0], c[1]) for what, c in fits) + ".\n")
 
     def table(protocol_prefix, title):
         print("## %s\n" % title)
-        print("| corpus | text | model weight | articles | top-1 | label recall | no topic | macro-F1 | ECE |")
+        print("| corpus | text | blend | articles | top-1 | label recall | no topic | macro-F1 | ECE |")
         print("|---|---|---|---|---|---|---|---|---|")
         grouped = collections.OrderedDict()
-        for protocol, name, view, w, m in results:
+        for protocol, name, view, blend, m in results:
             if protocol.startswith(protocol_prefix):
-                grouped.setdefault((name, view, w), []).append(m)
-        for (name, view, w), ms in grouped.items():
+                grouped.setdefault((name, view, blend), []).append(m)
+        for (name, view, blend), ms in grouped.items():
             n = sum(m["n"] for m in ms)
             avg = lambda key: sum(m[key] * m["n"] for m in ms) / n  # noqa: E731
             print("| %s | %s | %s | %d | %.3f | %.3f | %.3f | %.3f | %.3f |" % (
-                name, view, "lexicon only" if w == 0 else "%.2f" % w, n, avg("top1"),
+                name, view, blend, n, avg("top1"),
                 avg("recall"), avg("none"), avg("macro_f1"), avg("ece")))
         print()
         if args.confusion:
-            for (name, view, w), ms in grouped.items():
-                if w != weights[-1]:
+            for (name, view, blend), ms in grouped.items():
+                if blend != blends[-1]:
                     continue
                 confusion = collections.defaultdict(collections.Counter)
                 for m in ms:
                     for gold, row in m["confusion"].items():
                         confusion[gold].update(row)
                 cols = sorted({c for row in confusion.values() for c in row})
-                print("Confusion, %s (%s), weight %s: rows = corpus label, columns = first topic\n" % (
-                    name, view, w))
+                print("Confusion, %s (%s), %s: rows = corpus label, columns = first topic\n" % (
+                    name, view, blend))
                 print("| | " + " | ".join(LABELS.get(c, c) for c in cols) + " |")
                 print("|---|" + "---|" * len(cols))
                 for gold in sorted(confusion):
@@ -232,9 +241,9 @@ def main():
                 print()
 
     if args.guard:
-        guard(args, tops, weights)
+        guard(args, tops, blends)
     if "folds" in args.protocols:
-        table("folds", "Held-out folds (%d folds; the model never saw the article)" % args.folds)
+        table("folds", "Held-out folds (%d folds; the model never saw the article)" % folds)
     if "cross-corpus" in args.protocols:
         table("cross-corpus", "Across corpora (the model never saw the corpus)")
 

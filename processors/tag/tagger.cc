@@ -354,6 +354,17 @@ absl::Status TaggerOptions::Validate() const {
   if (!(topic_model_weight >= 0 && topic_model_weight <= 1)) {
     return absl::InvalidArgumentError("topic_model_weight must be in [0, 1]");
   }
+  if (topic_blend != "calibrated" && topic_blend != "linear") {
+    return absl::InvalidArgumentError("topic_blend must be \"calibrated\" or \"linear\", not \"" +
+                                      topic_blend + "\"");
+  }
+  if (!(topic_calibration_lexicon >= 0 && topic_calibration_lexicon <= 100) ||
+      !(topic_calibration_model >= 0 && topic_calibration_model <= 100)) {
+    return absl::InvalidArgumentError("topic calibration weights must be in [0, 100]");
+  }
+  if (!(topic_model_proxy_factor >= 0 && topic_model_proxy_factor <= 1)) {
+    return absl::InvalidArgumentError("topic_model_proxy_factor must be in [0, 1]");
+  }
   if (topic_model != nullptr && !topic_model_path.empty()) {
     return absl::InvalidArgumentError("give topic_model or topic_model_path, not both");
   }
@@ -388,8 +399,11 @@ absl::StatusOr<std::unique_ptr<Tagger>> Tagger::Create(const TaggerOptions& opti
   TaggerOptions resolved = options;
   if (options.topic_model_path == "none") resolved.topic_model_path.clear();
   if (!resolved.topic_model_path.empty()) {
+    // The calibrated blend was fitted on the model's top labels whatever their probability.
+    TopicModelOptions model_options = options.topic_model_options;
+    if (options.topic_blend == "calibrated") model_options.min_blend_probability = 0;
     absl::StatusOr<std::unique_ptr<TopicModel>> model =
-        LoadTopicModel(options.topic_model_path, options.topic_model_options);
+        LoadTopicModel(options.topic_model_path, model_options);
     if (!model.ok()) return model.status();
     resolved.topic_model = std::shared_ptr<const TopicModel>(*std::move(model));
     resolved.topic_model_path.clear();

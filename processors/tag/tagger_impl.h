@@ -177,6 +177,15 @@ class TaggerImpl final : public Tagger {
                       return lexicon_.TopicIndex(code) >= 0;
                     });
     }
+    calibrated_ = blend_iptc_ && options_.topic_blend == "calibrated";
+    for (size_t t = 0; t < lexicon_.topics().size(); ++t) {
+      if (lexicon_.topics()[t].depth == 0) top_levels_.push_back(static_cast<int>(t));
+    }
+    for (const auto& [code, proxy] : options_.topic_model_proxies) {
+      const int t = lexicon_.TopicIndex(code);
+      const int q = lexicon_.TopicIndex(proxy);
+      if (t >= 0 && q >= 0) proxies_.push_back({lexicon_.topics()[t].top, lexicon_.topics()[q].top});
+    }
     // Top levels the lexicon carries alone: their topics are scored without the model.
     lexicon_only_top_.assign(lexicon_.topics().size(), 0);
     for (const std::string& code : options_.lexicon_only_topics) {
@@ -231,6 +240,9 @@ class TaggerImpl final : public Tagger {
   HashBitFilter first_filter_;  // of first_'s keys
   bool blend_iptc_ = false;  // the model emits IPTC codes: blend them with the lexicon
   std::vector<uint8_t> lexicon_only_top_;  // by top-level topic index: 1 = never blended
+  bool calibrated_ = false;                // TaggerOptions::topic_blend == "calibrated"
+  std::vector<int> top_levels_;            // topic indices of the top levels
+  std::vector<std::pair<int, int>> proxies_;  // (top level, its proxy), topic indices
 };
 
 

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -973,6 +974,7 @@ class FixedModel : public TopicModel {
 TEST(Topics, ATopicModelIsBlendedWithTheLexicon) {
   TaggerOptions options;
   options.topic_model = std::make_shared<FixedModel>();
+  options.topic_blend = "linear";
   options.topic_model_weight = 0.5;
   options.lexicon_only_topics.clear();
   absl::StatusOr<std::unique_ptr<Tagger>> tagger = Tagger::Create(options);
@@ -988,6 +990,7 @@ TEST(Topics, ATopicModelIsBlendedWithTheLexicon) {
 TEST(Topics, TheModelCountsHalfOnTopicsNoCorpusLabels) {
   TaggerOptions options;
   options.topic_model = std::make_shared<FixedModel>();
+  options.topic_blend = "linear";
   options.topic_model_weight = 0.5;
   absl::StatusOr<std::unique_ptr<Tagger>> tagger = Tagger::Create(options);
   ASSERT_THAT(tagger, IsOk());
@@ -995,6 +998,94 @@ TEST(Topics, TheModelCountsHalfOnTopicsNoCorpusLabels) {
   ASSERT_FALSE(result.topics.empty());
   EXPECT_EQ(result.topics[0].code, "medtop:17000000");
   EXPECT_FLOAT_EQ(result.topics[0].score, 0.25f);  // the model's 1.0 at weight 0.5 / 2
+}
+
+// The calibrated blend (the default): with no keyword evidence at all, the model's certainty
+// on weather against nothing on the 16 other top levels is softmax(b * ln(p + 0.001)).
+TEST(Topics, CalibratedBlendTurnsTheModelsCertaintyIntoAProbability) {
+  TaggerOptions options;
+  options.topic_model = std::make_shared<FixedModel>();
+  absl::StatusOr<std::unique_ptr<Tagger>> tagger = Tagger::Create(options);
+  ASSERT_THAT(tagger, IsOk());
+  const TagResult result = (*tagger)->Tag(Article("Quiet day", {"Nothing much happened."}));
+  ASSERT_EQ(result.topics.size(), 1u);
+  EXPECT_EQ(result.topics[0].code, "medtop:17000000");
+  const double b = options.topic_calibration_model;
+  EXPECT_NEAR(result.topics[0].score, 1 / (1 + 16 * std::pow(0.001 / 1.001, b)), 1e-5);
+}
+
+class TwoSubjectModel : public TopicModel {
+ public:
+  void Predict(const TagInput& input, std::vector<TopicTag>* out) const override {
+    out->push_back({"medtop:11000000", "", 0.5f});  // politics
+    out->push_back({"medtop:15000000", "", 0.4f});  // sport
+  }
+};
+
+// Top levels share one unit of probability; a deeper topic takes its branch's probability
+// times its share of the branch's keyword evidence, so it never outranks its top level.
+TEST(Topics, CalibratedTopLevelsSumToAtMostOneAndDeeperTopicsStayBelowTheirBranch) {
+  TaggerOptions options;
+  options.topic_model = std::make_shared<TwoSubjectModel>();
+  absl::StatusOr<std::unique_ptr<Tagger>> tagger = Tagger::Create(options);
+  ASSERT_THAT(tagger, IsOk());
+  const TagResult result = (*tagger)->Tag(Article(
+      "Parliament passes budget as election nears",
+      {"Lawmakers voted 210 to 180 ahead of the general election; the opposition party chose "
+       "a new leader for the election campaign. The minister later watched the football "
+       "match, where the striker scored twice in the league game."}));
+  ASSERT_FALSE(result.topics.empty());
+  EXPECT_EQ(result.topics[0].code, "medtop:11000000");
+  double top_levels = 0;
+  float politics = 0;
+  float election = -1;
+  for (const TopicTag& t : result.topics) {
+    if (t.code.size() == 15 && t.code.compare(9, 6, "000000") == 0) top_levels += t.score;
+    if (t.code == "medtop:11000000") politics = t.score;
+    if (t.code == "medtop:20000574") election = t.score;
+  }
+  EXPECT_LE(top_levels, 1.0 + 1e-5);
+  EXPECT_TRUE(HasTopic(result, "medtop:15000000"));  // sport, the second subject
+  EXPECT_GT(election, 0);
+  EXPECT_LE(election, politics);
+}
+
+class PoliticsModel : public TopicModel {
+ public:
+  void Predict(const TagInput& input, std::vector<TopicTag>* out) const override {
+    out->push_back({"medtop:11000000", "", 0.8f});  // knows no "conflict", as the real one
+  }
+};
+
+// No corpus labels conflict, so the model all but never says it; the calibrated blend lets it
+// speak there through politics, where sections file war news, and the lexicon's evidence of
+// a war is reported instead of drowned.
+TEST(Topics, AWarStoryKeepsConflictWhenTheModelOnlyKnowsPolitics) {
+  const TagInput war = Article(
+      "Troops advance as talks stall",
+      {"Troops shelled the city overnight and the army said its soldiers had taken two "
+       "villages, as the war entered its third year. The foreign minister said ceasefire talks "
+       "had stalled."});
+  TaggerOptions options;
+  options.topic_model = std::make_shared<PoliticsModel>();
+  absl::StatusOr<std::unique_ptr<Tagger>> tagger = Tagger::Create(options);
+  ASSERT_THAT(tagger, IsOk());
+  EXPECT_TRUE(HasTopic((*tagger)->Tag(war), "medtop:16000000"));
+
+  options.topic_model_proxies.clear();
+  absl::StatusOr<std::unique_ptr<Tagger>> without = Tagger::Create(options);
+  ASSERT_THAT(without, IsOk());
+  const TagResult drowned = (*without)->Tag(war);
+  EXPECT_EQ(TopTopic(drowned), "medtop:11000000");
+  EXPECT_FALSE(HasTopic(drowned, "medtop:16000000"));
+}
+
+TEST(Topics, AnUnknownBlendIsRejected) {
+  TaggerOptions options;
+  options.topic_blend = "geometric";
+  const absl::Status status = options.Validate();
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_NE(status.message().find("topic_blend"), std::string::npos);
 }
 
 // ---------------------------------------------------------------- acceptance
