@@ -40,7 +40,6 @@ LABELS = {
 
 
 test_views = T.test_views
-CORPORA_VIEW = {name: kind for name, (_, kind) in T.CORPORA.items()}
 
 
 def blend_flags(blend, model, calibration=None):

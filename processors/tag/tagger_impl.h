@@ -184,7 +184,9 @@ class TaggerImpl final : public Tagger {
     for (const auto& [code, proxy] : options_.topic_model_proxies) {
       const int t = lexicon_.TopicIndex(code);
       const int q = lexicon_.TopicIndex(proxy);
-      if (t >= 0 && q >= 0) proxies_.push_back({lexicon_.topics()[t].top, lexicon_.topics()[q].top});
+      if (t >= 0 && q >= 0) {
+        proxies_.push_back({lexicon_.topics()[t].top, lexicon_.topics()[q].top});
+      }
     }
     // Top levels the lexicon carries alone: their topics are scored without the model.
     lexicon_only_top_.assign(lexicon_.topics().size(), 0);

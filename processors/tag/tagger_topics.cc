@@ -37,7 +37,7 @@ void TaggerImpl::ScoreTopics(Scratch& s, TagResult* result) const {
     for (int t : top_levels_) top_prob[t] = std::max(0.0f, s.topic_model[t]);
     const float factor = static_cast<float>(options_.topic_model_proxy_factor);
     for (const auto& [t, proxy] : proxies_) {
-      // Read before any proxy is raised: proxies are top levels with a corpus.
+      // The proxy's own probability, never one raised here (a proxy has a corpus).
       top_prob[t] = std::max(top_prob[t], factor * std::max(0.0f, s.topic_model[proxy]));
     }
     float most = -1e30f;
