@@ -40,6 +40,7 @@ LABELS = {
 
 
 test_views = T.test_views
+CORPORA_VIEW = {name: kind for name, (_, kind) in T.CORPORA.items()}
 
 
 def blend_flags(blend, model, calibration=None):
@@ -103,7 +104,59 @@ def measure(items, predicted, tops):
         accuracy = sum(1 for _, c in members if c) / len(members)
         ece += abs(confidence - accuracy) * len(members) / max(1, len(calibration))
     return {"n": n, "top1": top1 / n, "recall": recall / n, "none": none / n,
-            "macro_f1": sum(f1s) / len(f1s) if f1s else 0.0, "ece": ece, "confusion": confusion}
+            "macro_f1": sum(f1s) / len(f1s) if f1s else 0.0, "ece": ece, "confusion": confusion,
+            "tp": tp, "fp": fp, "fn": fn, "calibration": calibration}
+
+
+def per_topic_and_reliability(by_corpus, title):
+    """Per corpus ({name: [measures]}): F1 of the first topic per top level, and the
+    reliability of the reported top-level scores (10 bins: the share right against the mean
+    score)."""
+    names = list(by_corpus)
+    pooled = {}
+    for name, ms in by_corpus.items():
+        tp, fp, fn = collections.Counter(), collections.Counter(), collections.Counter()
+        calibration = []
+        for m in ms:
+            tp.update(m["tp"])
+            fp.update(m["fp"])
+            fn.update(m["fn"])
+            calibration.extend(m["calibration"])
+        pooled[name] = (tp, fp, fn, calibration)
+    print("F1 per top level, %s (first topic; articles in brackets):\n" % title)
+    print("| top level | " + " | ".join(names) + " |")
+    print("|---|" + "---|" * len(names))
+    labels = sorted({c for tp, _, fn, _ in pooled.values() for c in set(tp) | set(fn)},
+                    key=lambda c: LABELS.get(c, c))
+    for label in labels:
+        cells = []
+        for name in names:
+            tp, fp, fn, _ = pooled[name]
+            n = tp[label] + fn[label]
+            if not n:
+                cells.append("")
+                continue
+            p = tp[label] / (tp[label] + fp[label]) if tp[label] + fp[label] else 0.0
+            r = tp[label] / n
+            cells.append("%.3f (%d)" % (2 * p * r / (p + r) if p + r else 0.0, n))
+        print("| %s | %s |" % (LABELS.get(label, label), " | ".join(cells)))
+    print("\nReliability, %s: of the top levels reported with a score in the bin, the share that "
+          "is the corpus's label (reported in brackets)\n" % title)
+    print("| score | " + " | ".join(names) + " |")
+    print("|---|" + "---|" * len(names))
+    binned = {}
+    for name in names:
+        bins = collections.defaultdict(list)
+        for score, correct in pooled[name][3]:
+            bins[min(9, int(score * 10))].append(correct)
+        binned[name] = bins
+    for b in range(10):
+        if not any(binned[n][b] for n in names):
+            continue
+        cells = ["%.2f (%d)" % (sum(binned[n][b]) / len(binned[n][b]), len(binned[n][b]))
+                 if binned[n][b] else "" for n in names]
+        print("| %.1f–%.1f | %s |" % (b / 10, (b + 1) / 10, " | ".join(cells)))
+    print()
 
 
 def guard(args, tops, blends):
@@ -221,6 +274,12 @@ def main():
                 name, view, blend, n, avg("top1"),
                 avg("recall"), avg("none"), avg("macro_f1"), avg("ece")))
         print()
+        if protocol_prefix == "cross-corpus":
+            # Each corpus's own text (not the title and title + lead views), the last blend.
+            per_topic_and_reliability(
+                {name: ms for (name, view, blend), ms in grouped.items()
+                 if blend == blends[-1] and view == CORPORA_VIEW[name]},
+                "across corpora, %s" % blends[-1])
         if args.confusion:
             for (name, view, blend), ms in grouped.items():
                 if blend != blends[-1]:
