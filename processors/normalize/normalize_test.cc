@@ -705,6 +705,49 @@ TEST(CleanText, SixteenByteRunsGiveTheSameTextAsTheByteRules) {
             "abcdefghijklmnopqr caf\u00E9 abcdefghijklmnopqrstu x");
 }
 
+// What the matching form's byte rules give for text made of the pieces below: letters and
+// digits lower-cased (the few non-ASCII ones folded as NFKC + case fold + no accents do), any
+// run of other characters one space, none at the ends.
+std::string ReferenceMatchingForm(const std::vector<std::pair<std::string, std::string>>& parts) {
+  std::string out;
+  bool pending = false;
+  for (const auto& [text, folded] : parts) {
+    if (folded.empty()) {
+      pending = true;
+      continue;
+    }
+    if (pending && !out.empty()) out += ' ';
+    pending = false;
+    out += folded;
+  }
+  return out;
+}
+
+TEST(MatchingForm, SixteenByteBlocksGiveTheSameFormAsTheByteRules) {
+  // Each piece with its folded form ("" = a separator): words of every length around 16
+  // bytes, single and double separators (also across block edges), controls, and non-ASCII
+  // letters and punctuation that stop a block.
+  const std::vector<std::pair<std::string, std::string>> pieces = {
+      {"a", "a"}, {"Word", "word"}, {"abcdefghijklmnop", "abcdefghijklmnop"},
+      {"ABCDEFGHIJKLMNOPQRS", "abcdefghijklmnopqrs"}, {"0123456789abcdef0", "0123456789abcdef0"},
+      {"Zz9", "zz9"}, {" ", ""}, {"  ", ""}, {",", ""}, {".", ""}, {"\t", ""}, {"\n", ""},
+      {"\x01", ""}, {"\x7F", ""}, {"-", ""}, {"'", ""}, {"\u2014", ""}, {"\u2019", ""},
+      {"\u00A0", ""}, {"\u00C9", "e"}, {"caf\u00E9", "cafe"}, {"\u4E2D", "\u4E2D"}};
+  std::mt19937 random(17);
+  for (int round = 0; round < 20000; ++round) {
+    std::vector<std::pair<std::string, std::string>> parts;
+    std::string text;
+    const int count = static_cast<int>(random() % 24);
+    for (int k = 0; k < count; ++k) {
+      const auto& piece = pieces[random() % pieces.size()];
+      // Adjacent word pieces merge into one word, as they would in the text.
+      parts.push_back(piece);
+      text += piece.first;
+    }
+    EXPECT_EQ(MatchingForm(text), ReferenceMatchingForm(parts)) << text;
+  }
+}
+
 TEST(Normalize, MatchingTextCoversBodyOnly) {
   NormalizedArticle a = MustNormalize(TextArticle("First, para.\n\nSecond \u2014 PARA!", "Title"));
   EXPECT_EQ(a.matching_text, "first para second para");
