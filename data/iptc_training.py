@@ -94,7 +94,7 @@ def word_vectors():
     del payload
     dims = data["dimensions"]
     os.makedirs(os.path.dirname(VECTORS_CACHE), exist_ok=True)
-    tmp = VECTORS_CACHE + ".tmp"
+    tmp = "%s.%d.tmp" % (VECTORS_CACHE, os.getpid())  # two runs never share one
     with open(tmp, "w", encoding="utf-8") as out:
         for word in data["words"]:  # most frequent first
             if " " in word or not word:
