@@ -18,10 +18,10 @@ namespace newsflow::tag {
 struct TagInput;
 struct TopicTag;
 
-// A trained topic model (topic_model.h: fastText, any taxonomy). For IPTC codes the tagger
-// blends the model's probabilities with the lexicon scores: score = (1 - w) * lexicon +
-// w * model, where w = TaggerOptions::topic_model_weight. Codes outside the IPTC lexicon
-// (e.g. "reuters:earn") are reported as they are, after the IPTC topics.
+// A trained topic model (topic_model.h: fastText, word vectors, any taxonomy). For IPTC codes
+// the tagger combines the model's probabilities with the lexicon scores
+// (TaggerOptions::topic_blend). Codes outside the IPTC lexicon (e.g. "reuters:earn") are
+// reported as they are, after the IPTC topics.
 // Implementations must be thread-safe.
 class TopicModel {
  public:
@@ -113,10 +113,10 @@ struct TaggerOptions {
   // At most this many model labels outside IPTC (e.g. "reuters:earn") per article, reported
   // after the IPTC topics. Default 3.
   int max_model_topics = 3;
-  // Weight of topic_model in [0, 1]. With the built-in word-vector model, 0.5 gave the best
-  // top-1 on full articles, title + snippet items and sentences from corpora it never saw;
-  // 0.3 kept one more guard report of labour and conflict (docs/QUALITY.md, "IPTC top level
-  // on unseen corpora"). Default 0.5.
+  // With the linear blend (topic_blend below): the weight of topic_model in [0, 1]. With the
+  // built-in word-vector model, 0.5 gave the best top-1 on full articles, title + snippet
+  // items and sentences from corpora it never saw; 0.3 kept one more guard report of labour
+  // and conflict (docs/QUALITY.md, "IPTC top level on unseen corpora"). Default 0.5.
   double topic_model_weight = 0.5;
   // How the model's IPTC probabilities combine with the lexicon's scores:
   //  - "calibrated": the 17 top levels get probabilities that sum to 1,
@@ -129,8 +129,8 @@ struct TaggerOptions {
   //    probabilities count (min_blend_probability is not applied), the others as 0; on
   //    lexicon_only_topics, which no corpus taught the model, it speaks through
   //    topic_model_proxies. Its scores are probabilities: the calibration error on unseen
-  //    corpora fell from 0.09-0.21 to 0.04-0.07 and more second subjects pass
-  //    min_topic_score (docs/QUALITY.md);
+  //    corpora fell from 0.09-0.21 to 0.04-0.06 (not on HuffPost headlines) and more second
+  //    subjects pass min_topic_score (docs/QUALITY.md);
   //  - "linear": (1 - w) * lexicon + w * model, w = topic_model_weight, with
   //    lexicon_only_topics.
   // Default "calibrated".
@@ -141,10 +141,9 @@ struct TaggerOptions {
   double topic_calibration_lexicon = 3.98;
   double topic_calibration_model = 0.73;
   // With the linear blend: IPTC top levels (and everything below them) where the model counts
-  // half its weight:
-  // those no training corpus labels (disaster, labour, conflict, weather), where a model
-  // trained on section labels knows least and must not drown the lexicon (docs/QUALITY.md,
-  // the guard on invented reports). Default those four.
+  // half its weight: those no training corpus labels (disaster, labour, conflict, weather),
+  // where a model trained on section labels knows least and must not drown the lexicon
+  // (docs/QUALITY.md, the guard on invented reports). Default those four.
   std::vector<std::string> lexicon_only_topics = {"medtop:03000000", "medtop:09000000",
                                                   "medtop:16000000", "medtop:17000000"};
   // With the calibrated blend: the model's probability of a lexicon-only top level is at
@@ -158,7 +157,8 @@ struct TaggerOptions {
       {"medtop:16000000", "medtop:11000000"}, {"medtop:03000000", "medtop:11000000"},
       {"medtop:03000000", "medtop:06000000"}, {"medtop:09000000", "medtop:04000000"},
       {"medtop:17000000", "medtop:06000000"}};
-  // Default 0.5: 1 cost 1-5 points of top-1 on unseen corpora, 0.25 lost the seed's conflict.
+  // Default 0.5: 1 cost 0.5-3.2 points of top-1 on unseen corpora; without proxies the seed
+  // article lost conflict.
   double topic_model_proxy_factor = 0.5;
 
   absl::Status Validate() const;
