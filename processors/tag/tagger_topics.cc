@@ -28,10 +28,13 @@ void TaggerImpl::ScoreTopics(Scratch& s, TagResult* result) const {
     const float total = s.topic_total[t];
     return total > 0 ? 1.0f - std::exp(-total / kTopicScale) : 0.0f;
   };
-  // The calibrated blend: each top level's probability, by topic index (TaggerOptions).
+  // The calibrated blend: each top level's probability and lexicon score, by topic index
+  // (TaggerOptions).
   thread_local std::vector<float> top_prob;
+  thread_local std::vector<float> top_lexicon;
   if (calibrated_) {
     top_prob.resize(topics.size());
+    top_lexicon.resize(topics.size());
     const float a = static_cast<float>(options_.topic_calibration_lexicon);
     const float b = static_cast<float>(options_.topic_calibration_model);
     for (int t : top_levels_) top_prob[t] = std::max(0.0f, s.topic_model[t]);
@@ -42,7 +45,8 @@ void TaggerImpl::ScoreTopics(Scratch& s, TagResult* result) const {
     }
     float most = -1e30f;
     for (int t : top_levels_) {
-      const float z = a * lexicon_score(t) + b * std::log(top_prob[t] + 1e-3f);
+      top_lexicon[t] = lexicon_score(t);
+      const float z = a * top_lexicon[t] + b * std::log(top_prob[t] + 1e-3f);
       top_prob[t] = z;
       most = std::max(most, z);
     }
@@ -57,7 +61,7 @@ void TaggerImpl::ScoreTopics(Scratch& s, TagResult* result) const {
   std::vector<Candidate> candidates;
   Candidate best_below{0.0f, -1};
   for (int t : s.touched_topics) {
-    float score = lexicon_score(t);
+    float score;
     if (calibrated_) {
       // A deeper topic: its branch's probability times its share of the branch's evidence
       // (never above its top level's, which holds all of its evidence).
@@ -65,10 +69,13 @@ void TaggerImpl::ScoreTopics(Scratch& s, TagResult* result) const {
       if (t == top) {
         score = top_prob[t];
       } else {
-        const float branch = lexicon_score(top);
-        score = branch > 0 ? top_prob[top] * std::min(1.0f, score / branch) : 0.0f;
+        const float branch = top_lexicon[top];
+        score = branch > 0 ? top_prob[top] * std::min(1.0f, lexicon_score(t) / branch) : 0.0f;
       }
-    } else if (blend) {
+    } else {
+      score = lexicon_score(t);
+    }
+    if (blend) {
       const float wt = lexicon_only_top_[topics[t].top] ? w * 0.5f : w;
       // A model of top levels says nothing of a deeper topic itself: the deeper topic takes
       // the model's belief in its branch, so government rises and falls with politics.
