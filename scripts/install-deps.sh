@@ -12,6 +12,7 @@ packages=(
   nlohmann-json3-dev libsimdjson-dev libcli11-dev libutf8proc-dev libgumbo-dev libcld2-dev libxxhash-dev libfasttext-dev
   libcpp-httplib-dev libtomlplusplus-dev libssl-dev
   zlib1g-dev libisal-dev libxml2-dev libpugixml-dev libpsl-dev libcurl4-openssl-dev libsqlite3-dev
+  libgoogle-perftools-dev
   python3 python3-venv curl
   prometheus chromium chromium-driver
 )
