@@ -30,15 +30,20 @@ if(NEWSFLOW_STATIC_PROTOBUF_ABSL)
 endif()
 find_package(PkgConfig REQUIRED)
 # The newsflow program allocates with gperftools' tcmalloc (minimal: no profiler, no
-# libunwind at run time): thread-cached size classes instead of glibc's arenas, which an
-# article allocated by a prepare thread and freed by another made take locks and consolidate.
-# ~12% less CPU for `batch` (docs/PERFORMANCE.md). Off: glibc's malloc, as for the tests.
+# libunwind at run time): per-thread caches of size classes instead of glibc's arenas, where an
+# article a prepare thread allocates and the polling thread frees costs locks and
+# consolidation. ~9% less CPU for `process`, ~5% for `batch` (docs/PERFORMANCE.md,
+# "Allocator"). Off: glibc's malloc, as the tests and benchmarks use.
 option(NEWSFLOW_TCMALLOC "Link the newsflow program with tcmalloc (libgoogle-perftools-dev)" ON)
 if(NEWSFLOW_TCMALLOC)
   # The archive: as a shared object, linked only for the symbols it replaces, --as-needed
   # (Debian's default) would drop it; from the archive the program defines malloc and
   # operator new itself, and the shared libraries bind to those.
-  find_library(NEWSFLOW_TCMALLOC_ARCHIVE libtcmalloc_minimal.a REQUIRED)
+  find_library(NEWSFLOW_TCMALLOC_ARCHIVE libtcmalloc_minimal.a)
+  if(NOT NEWSFLOW_TCMALLOC_ARCHIVE)
+    message(FATAL_ERROR "libtcmalloc_minimal.a not found: run scripts/install-deps.sh (it "
+                        "installs libgoogle-perftools-dev), or configure with -DNEWSFLOW_TCMALLOC=OFF")
+  endif()
 endif()
 # SHA-256 of dead-letter originals (libcrypto; librdkafka links it already).
 find_package(OpenSSL REQUIRED)
