@@ -308,32 +308,19 @@ CAP_PER_TOPIC = int(os.environ.get("NEWSFLOW_IPTC_CAP", "1500"))
 
 def training_set(shared, root, newsflow, exclude_corpus=None, exclude_fold=None, folds=5,
                  distant=None, cap=CAP_PER_TOPIC):
-    """Examples for one model: every corpus except `exclude_corpus` (or only its other folds
-    when `exclude_fold` is given), at most `cap` articles per top level and corpus, the IPTC
-    definitions, and the distant examples."""
+    """Examples for one model: every corpus except `exclude_corpus`, and without fold
+    `exclude_fold` of each (of `folds`), at most `cap` articles per top level and corpus, the
+    IPTC definitions, and the distant examples."""
     examples = []
     for name in CORPORA:
         kept = [item for item in load_corpus(shared, name)
-                if name != exclude_corpus or
-                (exclude_fold is not None and fold_of(item["id"], folds) != exclude_fold)]
+                if name != exclude_corpus and
+                (exclude_fold is None or fold_of(item["id"], folds) != exclude_fold)]
         for item in capped(kept, cap):
             examples.extend(views(item))
     examples.extend(definitions(shared))
     if distant is None:
         distant = distant_examples(newsflow, shared, root)
-    for item in distant:
-        examples.extend(views(item))
-    return examples
-
-
-def fold_training_set(shared, k, folds, distant):
-    """Examples for the model of fold k: every corpus without its fold k (capped), the IPTC
-    definitions and the distant examples."""
-    examples = []
-    for name in CORPORA:
-        kept = [i for i in load_corpus(shared, name) if fold_of(i["id"], folds) != k]
-        examples.extend(v for item in capped(kept, CAP_PER_TOPIC) for v in views(item))
-    examples.extend(definitions(shared))
     for item in distant:
         examples.extend(views(item))
     return examples
@@ -405,11 +392,13 @@ def fit_calibration(rows):
 
 
 def fold_models(newsflow, shared, directory, distant, folds=5):
-    """Trains the model of each fold (fold_training_set) into `directory`; returns the paths."""
+    """Trains the model of each fold (training_set without that fold of every corpus) into
+    `directory`; returns the paths."""
     paths = []
     for k in range(folds):
         paths.append(os.path.join(directory, "fold%d.bin" % k))
-        train(newsflow, fold_training_set(shared, k, folds, distant), paths[-1])
+        train(newsflow, training_set(shared, None, newsflow, exclude_fold=k, folds=folds,
+                                     distant=distant), paths[-1])
     return paths
 
 

@@ -235,7 +235,9 @@ def main():
                     results.append((protocol, name, view, blend,
                                     measure(view_items, predicted, tops)))
 
-        models = T.fold_models(args.newsflow, args.shared, tmp, distant, folds)
+        # The fold models serve the folds protocol and the calibration's held-out inputs.
+        models = T.fold_models(args.newsflow, args.shared, tmp, distant, folds) \
+            if "folds" in args.protocols or "calibrated" in blends else []
         inputs = T.calibration_inputs(args.newsflow, args.shared, root, models) \
             if "calibrated" in blends else {}
         if "folds" in args.protocols:
