@@ -60,7 +60,8 @@ find_package(CLI11 REQUIRED)
 find_package(tomlplusplus REQUIRED)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 
-# Ingestion: gzip (zlib and ISA-L), the Public Suffix List, HTTP (libcurl), XML (libxml2),
+# Ingestion: gzip (zlib and ISA-L), the Public Suffix List, HTTP (libcurl: only its headers at
+# build time; http/ opens the library on first use), XML (libxml2),
 # the poller's state (SQLite).
 find_package(ZLIB REQUIRED)
 find_package(LibXml2 REQUIRED)

@@ -1,7 +1,5 @@
 #include "ingest/fetcher.h"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <charconv>
 #include <mutex>
@@ -9,13 +7,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/string_util.h"
+#include "http/curl_api.h"
 
 namespace newsflow::ingest {
 namespace {
 
-void GlobalInit() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+// libcurl, or null when it cannot be opened (then Get reports why, and URLs do not resolve).
+const http::CurlApi* Api() {
+  const absl::StatusOr<const http::CurlApi*> api = http::Curl();
+  return api.ok() ? *api : nullptr;
 }
 
 struct Transfer {
@@ -70,30 +70,37 @@ struct ShareLocking {
 };
 
 ConnectionShare::ConnectionShare() {
-  GlobalInit();
-  CURLSH* share = curl_share_init();
-  curl_share_setopt(share, CURLSHOPT_LOCKFUNC, &ShareLocking::Lock);
-  curl_share_setopt(share, CURLSHOPT_UNLOCKFUNC, &ShareLocking::Unlock);
-  curl_share_setopt(share, CURLSHOPT_USERDATA, this);
-  curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
-  curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-  curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+  const http::CurlApi* api = Api();
+  if (api == nullptr) return;
+  CURLSH* share = api->share_init();
+  using LockFunction = void (*)(CURL*, curl_lock_data, curl_lock_access, void*);
+  using UnlockFunction = void (*)(CURL*, curl_lock_data, void*);
+  api->share_setopt(share, CURLSHOPT_LOCKFUNC, static_cast<LockFunction>(&ShareLocking::Lock));
+  api->share_setopt(share, CURLSHOPT_UNLOCKFUNC,
+                    static_cast<UnlockFunction>(&ShareLocking::Unlock));
+  api->share_setopt(share, CURLSHOPT_USERDATA, this);
+  api->share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+  api->share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+  api->share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
   share_ = share;
 }
 
-ConnectionShare::~ConnectionShare() { curl_share_cleanup(static_cast<CURLSH*>(share_)); }
+ConnectionShare::~ConnectionShare() {
+  if (share_ != nullptr) Api()->share_cleanup(static_cast<CURLSH*>(share_));
+}
 
 struct Fetcher::Handle {
+  const http::CurlApi* api = nullptr;
   CURL* curl = nullptr;
   ~Handle() {
-    if (curl != nullptr) curl_easy_cleanup(curl);
+    if (curl != nullptr) api->easy_cleanup(curl);
   }
 };
 
 Fetcher::Fetcher(FetchOptions options, ConnectionShare* share)
     : options_(std::move(options)), share_(share), handle_(new Handle) {
-  GlobalInit();
-  handle_->curl = curl_easy_init();
+  handle_->api = Api();
+  if (handle_->api != nullptr) handle_->curl = handle_->api->easy_init();
 }
 
 Fetcher::~Fetcher() = default;
@@ -103,103 +110,108 @@ FetchResponse Fetcher::Get(const FetchRequest& request, size_t max_body_bytes) {
   FetchResponse response;
   CURL* curl = handle_->curl;
   if (curl == nullptr) {
-    response.error = absl::InternalError("libcurl could not be initialized");
+    const absl::StatusOr<const http::CurlApi*> api = http::Curl();
+    response.error = api.ok() ? absl::InternalError("libcurl could not be initialized")
+                              : api.status();
     return response;
   }
-  curl_easy_reset(curl);  // keeps the connection cache
+  const http::CurlApi& api = *handle_->api;
+  api.easy_reset(curl);  // keeps the connection cache
   Transfer transfer{&response, max_body_bytes};
   curl_slist* headers = nullptr;
   if (!request.etag.empty()) {
-    headers = curl_slist_append(headers, absl::StrCat("If-None-Match: ", request.etag).c_str());
+    headers = api.slist_append(headers, absl::StrCat("If-None-Match: ", request.etag).c_str());
   }
   if (!request.last_modified.empty()) {
-    headers = curl_slist_append(
+    headers = api.slist_append(
         headers, absl::StrCat("If-Modified-Since: ", request.last_modified).c_str());
   }
-  if (share_ != nullptr) curl_easy_setopt(curl, CURLOPT_SHARE, share_->handle());
-  curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, options_.user_agent.c_str());
-  curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "gzip, deflate");
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout_ms));
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout_ms));
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
+  if (share_ != nullptr) api.easy_setopt(curl, CURLOPT_SHARE, share_->handle());
+  api.easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  api.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  api.easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+  api.easy_setopt(curl, CURLOPT_USERAGENT, options_.user_agent.c_str());
+  api.easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "gzip, deflate");
+  api.easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout_ms));
+  api.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout_ms));
+  api.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  api.easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
                    static_cast<curl_off_t>(max_body_bytes));
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
-  if (headers != nullptr) curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  const CURLcode code = curl_easy_perform(curl);
-  if (headers != nullptr) curl_slist_free_all(headers);
+  api.easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody);
+  api.easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
+  api.easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
+  api.easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
+  if (headers != nullptr) api.easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  const CURLcode code = api.easy_perform(curl);
+  if (headers != nullptr) api.slist_free_all(headers);
 
   long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  api.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
   response.status = static_cast<int>(status);
   const char* type = nullptr;
-  curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &type);
+  api.easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &type);
   if (type != nullptr) response.content_type = type;
   const char* location = nullptr;
-  curl_easy_getinfo(curl, CURLINFO_REDIRECT_URL, &location);
+  api.easy_getinfo(curl, CURLINFO_REDIRECT_URL, &location);
   if (location != nullptr) response.location = location;
   double seconds = 0;
-  curl_easy_getinfo(curl, CURLINFO_TOTAL_TIME, &seconds);
+  api.easy_getinfo(curl, CURLINFO_TOTAL_TIME, &seconds);
   response.elapsed_ms = static_cast<int64_t>(seconds * 1000);
   curl_off_t downloaded = 0;
-  curl_easy_getinfo(curl, CURLINFO_SIZE_DOWNLOAD_T, &downloaded);
+  api.easy_getinfo(curl, CURLINFO_SIZE_DOWNLOAD_T, &downloaded);
   response.wire_bytes = static_cast<int64_t>(downloaded);
   if (transfer.too_large || code == CURLE_FILESIZE_EXCEEDED) {
     response.error = absl::ResourceExhaustedError(
         absl::StrCat("larger than ", max_body_bytes, " bytes"));
   } else if (code != CURLE_OK) {
-    response.error = absl::UnavailableError(curl_easy_strerror(code));
+    response.error = absl::UnavailableError(api.easy_strerror(code));
   }
   return response;
 }
 
 std::string ResolveUrl(std::string_view base, std::string_view reference) {
-  GlobalInit();
+  const http::CurlApi* api = Api();
+  if (api == nullptr) return "";
   const std::string ref(StripWhitespace(reference));
   if (ref.empty()) return "";
-  CURLU* url = curl_url();
+  CURLU* url = api->url();
   std::string out;
-  if ((base.empty() || curl_url_set(url, CURLUPART_URL, std::string(base).c_str(), 0) == CURLUE_OK) &&
-      curl_url_set(url, CURLUPART_URL, ref.c_str(), CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK) {
+  if ((base.empty() || api->url_set(url, CURLUPART_URL, std::string(base).c_str(), 0) == CURLUE_OK) &&
+      api->url_set(url, CURLUPART_URL, ref.c_str(), CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK) {
     char* scheme = nullptr;
-    if (curl_url_get(url, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+    if (api->url_get(url, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
         (std::string_view(scheme) == "http" || std::string_view(scheme) == "https")) {
       char* full = nullptr;
-      if (curl_url_get(url, CURLUPART_URL, &full, 0) == CURLUE_OK) {
+      if (api->url_get(url, CURLUPART_URL, &full, 0) == CURLUE_OK) {
         out = full;
-        curl_free(full);
+        api->free(full);
       }
     }
-    curl_free(scheme);
+    api->free(scheme);
   }
-  curl_url_cleanup(url);
+  api->url_cleanup(url);
   return out;
 }
 
 std::string Origin(std::string_view url) {
-  GlobalInit();
-  CURLU* handle = curl_url();
+  const http::CurlApi* api = Api();
+  if (api == nullptr) return "";
+  CURLU* handle = api->url();
   std::string out;
-  if (curl_url_set(handle, CURLUPART_URL, std::string(url).c_str(), 0) == CURLUE_OK) {
+  if (api->url_set(handle, CURLUPART_URL, std::string(url).c_str(), 0) == CURLUE_OK) {
     char* scheme = nullptr;
     char* host = nullptr;
     char* port = nullptr;
-    if (curl_url_get(handle, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-        curl_url_get(handle, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
-        curl_url_get(handle, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+    if (api->url_get(handle, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        api->url_get(handle, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+        api->url_get(handle, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
       out = absl::StrCat(scheme, "://", AsciiLower(host), ":", port);
     }
-    curl_free(scheme);
-    curl_free(host);
-    curl_free(port);
+    api->free(scheme);
+    api->free(host);
+    api->free(port);
   }
-  curl_url_cleanup(handle);
+  api->url_cleanup(handle);
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/string_util.h"
+#include "http/curl_api.h"
 #include "ingest/fetcher.h"
 #include "ingest/poller_internal.h"
 #include "processors/normalize/normalize.h"
@@ -155,6 +156,7 @@ absl::Status Poller::LoadSources(const std::vector<PollSource>& sources) {
 absl::StatusOr<PollReport> Poller::Run(const std::vector<PollSource>& sources,
                                        const std::atomic<bool>& stop) {
   if (auto s = options_.Validate(); !s.ok()) return s;
+  if (auto curl = http::Curl(); !curl.ok()) return curl.status();  // say so once, up front
   if (auto s = LoadSources(sources); !s.ok()) return s;
   report_ = PollReport();
   log_->Info("poll", "following sources",

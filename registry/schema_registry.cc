@@ -1,8 +1,6 @@
 // Schema Registry client (see schema_registry.h).
 #include "registry/schema_registry.h"
 
-#include <curl/curl.h>
-
 #include <cctype>
 #include <cstdint>
 #include <memory>
@@ -10,6 +8,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "http/curl_api.h"
 
 namespace newsflow::registry {
 namespace {
@@ -82,39 +81,42 @@ absl::StatusOr<int32_t> SchemaRegistryClient::RegisterProtobuf(const std::string
   const std::string url = absl::StrCat(base, "/subjects/", EscapePathSegment(subject), "/versions");
   const std::string request = nlohmann::json{{"schemaType", "PROTOBUF"}, {"schema", schema}}.dump();
 
-  std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), curl_easy_cleanup);
+  absl::StatusOr<const http::CurlApi*> loaded = http::Curl();
+  if (!loaded.ok()) return loaded.status();
+  const http::CurlApi& api = **loaded;
+  std::unique_ptr<CURL, void (*)(CURL*)> curl(api.easy_init(), api.easy_cleanup);
   if (!curl) return absl::InternalError("libcurl could not start");
   std::string body;
   char error[CURL_ERROR_SIZE] = {0};
   curl_slist* headers = nullptr;
-  headers = curl_slist_append(headers, "Content-Type: application/vnd.schemaregistry.v1+json");
-  headers = curl_slist_append(headers, "Accept: application/vnd.schemaregistry.v1+json, application/json");
-  std::unique_ptr<curl_slist, void (*)(curl_slist*)> header_list(headers, curl_slist_free_all);
-  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, request.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE, static_cast<long>(request.size()));
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, Collect);
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &body);
-  curl_easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, error);
-  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout_ms));
-  curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl.get(), CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl.get(), CURLOPT_USERAGENT, "newsflow/" NEWSFLOW_VERSION);
+  headers = api.slist_append(headers, "Content-Type: application/vnd.schemaregistry.v1+json");
+  headers = api.slist_append(headers, "Accept: application/vnd.schemaregistry.v1+json, application/json");
+  std::unique_ptr<curl_slist, void (*)(curl_slist*)> header_list(headers, api.slist_free_all);
+  api.easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
+  api.easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers);
+  api.easy_setopt(curl.get(), CURLOPT_POSTFIELDS, request.c_str());
+  api.easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE, static_cast<long>(request.size()));
+  api.easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, Collect);
+  api.easy_setopt(curl.get(), CURLOPT_WRITEDATA, &body);
+  api.easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, error);
+  api.easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout_ms));
+  api.easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
+  api.easy_setopt(curl.get(), CURLOPT_PROTOCOLS_STR, "http,https");
+  api.easy_setopt(curl.get(), CURLOPT_USERAGENT, "newsflow/" NEWSFLOW_VERSION);
   if (!options_.basic_auth_user_info.empty()) {
-    curl_easy_setopt(curl.get(), CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-    curl_easy_setopt(curl.get(), CURLOPT_USERPWD, options_.basic_auth_user_info.c_str());
+    api.easy_setopt(curl.get(), CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+    api.easy_setopt(curl.get(), CURLOPT_USERPWD, options_.basic_auth_user_info.c_str());
   }
   if (!options_.ca_location.empty()) {
-    curl_easy_setopt(curl.get(), CURLOPT_CAINFO, options_.ca_location.c_str());
+    api.easy_setopt(curl.get(), CURLOPT_CAINFO, options_.ca_location.c_str());
   }
-  const CURLcode code = curl_easy_perform(curl.get());
+  const CURLcode code = api.easy_perform(curl.get());
   if (code != CURLE_OK) {
     return absl::UnavailableError(absl::StrCat("Schema Registry at ", base, " unreachable: ",
-                                               error[0] != '\0' ? error : curl_easy_strerror(code)));
+                                               error[0] != '\0' ? error : api.easy_strerror(code)));
   }
   long status = 0;
-  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
+  api.easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
   const nlohmann::json answer = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (status != 200) {
     std::string message = body.substr(0, 300);
