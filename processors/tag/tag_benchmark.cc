@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "processors/tag/tagger.h"
+#include "processors/tag/text_scan.h"
 #include "processors/tag/topic_model.h"
 
 namespace newsflow::tag {
@@ -104,6 +105,24 @@ void TagBenchmark(benchmark::State& state, const TaggerOptions& options, const T
 
 void BM_Tag(benchmark::State& state) { TagBenchmark(state, TaggerOptions(), BenchmarkArticle()); }
 BENCHMARK(BM_Tag);
+
+// The tokenizer alone, title and paragraphs as Tag() reads them: the largest single part of
+// tagging in a `batch` profile.
+void BM_Tokenize(benchmark::State& state) {
+  const TagInput input = BenchmarkArticle();
+  internal::TokenBuffer buffer;
+  for (auto _ : state) {
+    buffer.Clear();
+    internal::Tokenize(input.title, 0, &buffer);
+    for (size_t p = 0; p < input.paragraphs.size(); ++p) {
+      internal::Tokenize(input.paragraphs[p], static_cast<uint16_t>(p + 1), &buffer);
+    }
+    benchmark::DoNotOptimize(buffer.tokens.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * ArticleBytes(input)));
+  state.counters["tokens"] = static_cast<double>(buffer.tokens.size());
+}
+BENCHMARK(BM_Tokenize);
 
 void BM_Create(benchmark::State& state) {
   for (auto _ : state) {

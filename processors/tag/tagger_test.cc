@@ -203,6 +203,58 @@ TEST(Tokenizer, FlagsALoneCommaBeforeAToken) {
   EXPECT_FALSE(buffer.tokens[5].flags & internal::kCommaBefore);  // " Milan"
 }
 
+// Tokens of `text` from both paths: everything a token carries, its folded text included.
+std::vector<std::string> TokensOf(const std::string& text, bool fast_path) {
+  internal::TokenBuffer buffer;
+  (fast_path ? internal::Tokenize : internal::TokenizeWithoutFastPath)(text, 7, &buffer);
+  std::vector<std::string> out;
+  for (const internal::Token& t : buffer.tokens) {
+    out.push_back(std::string(buffer.Folded(t)) + "|" + std::to_string(t.flags) + "|" +
+                  std::to_string(t.segment) + "|" + std::to_string(t.hash));
+  }
+  return out;
+}
+
+// The fast path for short ASCII words must not change a token: random mixes of the cases it
+// hands back to the general path (apostrophes, periods after one letter, accents, curly
+// quotes, Hangul, Han, long words, words near the end of the text) and the shared corpora.
+TEST(Tokenizer, FastPathGivesTheSameTokensAsTheGeneralPath) {
+  const std::vector<std::string> pieces = {
+      "a", "B", "the", "The", "USA", "U.S.", "x.", "I.", "9", "2.5%", "Jordan's", "allies'",
+      "l'Allemagne", "d'Israël", "O'Brien", "Ukraine’s", "d’Ivoire", "naïve", "CAFÉ", "café",
+      "Straße", "abcdefghijklmnop", "abcdefghijklmno", "ABCDEFGHIJKLMNOPQRS", "mid-2024",
+      "e.g.", "A.B.", "한국의", "니카라과와", "美国", "カタカナ", "Ελλάδα", "—", "–", "...",
+      " ", "  ", "\n", "\t", ",", ", ", ".", ". ", ";", ":", "!", "?", "(", ")", "\"", "'",
+      "’", "\xC2\xA0", "123abc", "abc123", "MixedCase", "x", "\xFF", "\xE2\x80"};
+  uint64_t state = 12345;
+  auto next = [&state] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<size_t>(state >> 33);
+  };
+  for (int round = 0; round < 20000; ++round) {
+    std::string text;
+    const size_t count = 1 + next() % 24;
+    for (size_t k = 0; k < count; ++k) {
+      text += pieces[next() % pieces.size()];
+      if (next() % 3 != 0) text += ' ';
+    }
+    ASSERT_EQ(TokensOf(text, true), TokensOf(text, false)) << text;
+  }
+  const char* shared = std::getenv("NEWSFLOW_SHARED_DATA");
+  if (shared == nullptr) GTEST_SKIP() << "NEWSFLOW_SHARED_DATA not set: corpora not compared";
+  int lines = 0;
+  for (const char* name : {"/news_cluster/news_cluster.jsonl", "/basil/articles.jsonl",
+                           "/topics/masakhanews_eng_dev.jsonl"}) {
+    std::ifstream in(std::string(shared) + name);
+    std::string line;
+    while (std::getline(in, line)) {
+      ASSERT_EQ(TokensOf(line, true), TokensOf(line, false)) << name << ": " << line;
+      ++lines;
+    }
+  }
+  if (lines == 0) GTEST_SKIP() << "no shared corpus found under " << shared;
+}
+
 TEST(Datelines, ExtractsThePlaceOfCommonDatelineStyles) {
   EXPECT_EQ(internal::ExtractDatelinePlace("Paris: Allies met on Tuesday."), "Paris");
   EXPECT_EQ(internal::ExtractDatelinePlace("PARIS (AP) — Allies met on Tuesday."), "PARIS");

@@ -51,6 +51,9 @@ struct TokenBuffer {
 // can be matched as token sequences. Folding: Unicode case folding, accents stripped.
 void Tokenize(std::string_view text, uint16_t segment, TokenBuffer* out);
 
+// Tokenize without its fast path for short ASCII words, for the test that both agree.
+void TokenizeWithoutFastPath(std::string_view text, uint16_t segment, TokenBuffer* out);
+
 // Hash of a folded token text (XXH3-64).
 uint64_t HashFolded(std::string_view folded);
 
