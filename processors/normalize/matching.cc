@@ -229,6 +229,77 @@ void AppendMatchingForm(std::string_view text, std::string* out) {
 
 }  // namespace internal
 
+namespace {
+
+// Bytes of the whitespace at text[t]: ASCII whitespace, or the no-break space, which the
+// normalizer turns into a space and the matching form into a separator; else 0.
+size_t WhitespaceAt(std::string_view text, size_t t) {
+  const char c = text[t];
+  if (c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == '\v') return 1;
+  return c == '\xC2' && t + 1 < text.size() && text[t + 1] == '\xA0' ? 2 : 0;
+}
+
+}  // namespace
+
+bool SameTextUpToWhitespace(std::string_view text, const std::vector<std::string>& paragraphs) {
+  const size_t n = text.size();
+  size_t t = 0;
+  // Skips whitespace in `text`; returns whether there was any.
+  auto skip_whitespace = [&] {
+    const size_t from = t;
+    while (t < n) {
+      const size_t length = WhitespaceAt(text, t);
+      if (length == 0) break;
+      t += length;
+    }
+    return t > from;
+  };
+  skip_whitespace();
+  bool first = true;
+  bool gap = false;  // whitespace after the previous paragraph
+  for (const std::string& paragraph : paragraphs) {
+    if (paragraph.empty()) return false;
+    // Between two paragraphs the text must have whitespace: "end.Start" folds to one word.
+    if (!first && !gap) return false;
+    first = false;
+    const std::string_view p = paragraph;
+    size_t i = 0;
+    while (i < p.size()) {
+#if defined(__SSE2__)
+      while (i + 16 <= p.size() && t + 16 <= n) {
+        const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p.data() + i));
+        const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + t));
+        const unsigned equal = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(a, b)));
+        if (equal == 0xFFFFu) {
+          i += 16;
+          t += 16;
+          continue;
+        }
+        const int same = __builtin_ctz(~equal);
+        i += static_cast<size_t>(same);
+        t += static_cast<size_t>(same);
+        break;
+      }
+      if (i >= p.size()) break;
+#endif
+      if (t >= n) return false;
+      if (p[i] == text[t]) {
+        ++i;
+        ++t;
+      } else if (i > 0 && p[i - 1] == ' ' && WhitespaceAt(text, t) > 0) {
+        skip_whitespace();  // more whitespace in the text than the paragraph's one space
+      } else if (p[i] == ' ' && WhitespaceAt(text, t) > 0) {
+        ++i;  // other whitespace in the place of the space
+        skip_whitespace();
+      } else {
+        return false;
+      }
+    }
+    gap = skip_whitespace();
+  }
+  return !first && t == n;
+}
+
 std::string MatchingForm(const std::string& text) {
   std::string out;
   out.reserve(text.size());

@@ -132,6 +132,14 @@ bool ParsePublishedAt(const std::string& text, std::string* rfc3339_utc, int64_t
 // whitespace collapsed.
 std::string MatchingForm(const std::string& text);
 
+// Whether `text` is `paragraphs` (in order, each non-empty) with whitespace between them and
+// other whitespace in the place of their single spaces (ASCII whitespace and the no-break
+// space). Then MatchingForm(text) is
+// the paragraphs' matching form (NormalizedArticle::matching_text), since whitespace of any
+// kind and length is one separator; the pipeline uses this to skip folding a plain-text body
+// a second time. A SIMD comparison, several times cheaper than MatchingForm.
+bool SameTextUpToWhitespace(std::string_view text, const std::vector<std::string>& paragraphs);
+
 }  // namespace newsflow::normalize
 
 #endif  // NEWSFLOW_PROCESSORS_NORMALIZE_NORMALIZE_H_

@@ -131,8 +131,13 @@ PreparedOutcome Pipeline::Prepare(const v1::RawArticle& raw, const RecordOrigin&
   prepared.set_canonical_url(normalized->canonical_url);
   prepared.set_matching_text(std::move(normalized->matching_text));
   // Plain-text input: exactness is judged on all of it (see DedupeInput::exact_text).
-  // Extracted HTML has no such "all": pages always differ in their markup.
-  if (!raw.body().empty()) prepared.set_exact_text(normalize::MatchingForm(raw.body()));
+  // Extracted HTML has no such "all": pages always differ in their markup. Most bodies are
+  // their paragraphs with other whitespace: then all of it folds to the matching text, which
+  // an empty exact_text stands for.
+  if (!raw.body().empty() &&
+      !normalize::SameTextUpToWhitespace(raw.body(), normalized->paragraphs)) {
+    prepared.set_exact_text(normalize::MatchingForm(raw.body()));
+  }
   const int64_t now_ms = options_.now_ms ? options_.now_ms() : NowUnixMillis();
   // Without a publication time, the fetch time (a web archive's WARC-Date) is closer to it
   // than the ingest time: an archive imported today holds last year's news.
