@@ -735,7 +735,7 @@ bool IsTrailerLine(std::string_view p) {
       "temas relacionados", "contenido relacionado", "related articles", "related stories",
       "weiterf\xC3\xBChrende", "zum weiterlesen", "neueste artikel", "whatsapp", "telegram"};
   for (std::string_view marker : kMarkers) {
-    if (lower.find(marker) != std::string::npos) return true;
+    if (Contains(lower, marker)) return true;
   }
   return false;
 }
