@@ -8,6 +8,7 @@
 #include <xxhash.h>
 
 #include <cstddef>
+#include <cstring>
 
 #include "common/ascii_simd.h"
 
@@ -249,18 +250,27 @@ void TokenizeImpl(std::string_view text, uint16_t segment, TokenBuffer* out) {
       continue;
     }
 #if defined(__SSE2__)
-    // Fast path: an ASCII word of at most 15 letters and digits, ended by ASCII space or
-    // punctuation other than an apostrophe (a possessive, an elision) or, after a single
-    // character, a period (an abbreviation such as "U.S."). That is most words of most text;
+    // Fast path: an ASCII word of at most 15 letters and digits, ended by the end of the
+    // text, ASCII space or punctuation other than an apostrophe (a possessive, an elision) or,
+    // after a single character, a period (an abbreviation such as "U.S."). That is most words of most text;
     // one sixteen-byte block gives its folded form, case flags and end, where the general
     // path below takes each character through Decode. Both give the same token
     // (Tokenize.FastPathGivesTheSameTokensAsTheGeneralPath).
-    if (kFastPath && n - i >= 16) {
+    if (kFastPath) {
       const auto b = static_cast<unsigned char>(text[i]);
       if (b < 0x80 && (kAscii.info[b] & 7) == static_cast<uint8_t>(CharKind::kWord)) {
-        const AsciiBlock block = ClassifyAscii16(text.data() + i);
+        AsciiBlock block;
+        if (n - i >= 16) {
+          block = ClassifyAscii16(text.data() + i);
+        } else {  // the last word of a title, a paragraph or a name: padded with NULs
+          alignas(16) char tail[16] = {};
+          std::memcpy(tail, text.data() + i, n - i);
+          block = ClassifyAscii16(tail);
+        }
         const unsigned run = static_cast<unsigned>(__builtin_ctz(~block.word));  // 1..16
-        const auto end = static_cast<unsigned char>(text[i + (run & 15)]);
+        // What ends the word; the end of the text ends it as a space would.
+        const auto end =
+            i + run >= n ? ' ' : static_cast<unsigned char>(text[i + (run & 15)]);
         if (run < 16 && end < 0x80 && end != '\'' && !(end == '.' && run == 1)) {
           const unsigned in_run = (1u << run) - 1;
           const unsigned letters = block.letters & in_run;
