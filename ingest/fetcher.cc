@@ -176,7 +176,8 @@ std::string ResolveUrl(std::string_view base, std::string_view reference) {
   if (ref.empty()) return "";
   CURLU* url = api->url();
   std::string out;
-  if ((base.empty() || api->url_set(url, CURLUPART_URL, std::string(base).c_str(), 0) == CURLUE_OK) &&
+  if ((base.empty() ||
+       api->url_set(url, CURLUPART_URL, std::string(base).c_str(), 0) == CURLUE_OK) &&
       api->url_set(url, CURLUPART_URL, ref.c_str(), CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK) {
     char* scheme = nullptr;
     if (api->url_get(url, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&

@@ -278,10 +278,14 @@ bool AppendJsonString(const std::string& text, std::string* out) {
       for (const char c : {'"', '\\', '<', '>', '\x7f'}) {
         special = _mm_or_si128(special, _mm_cmpeq_epi8(v, _mm_set1_epi8(c)));
       }
-      if (_mm_movemask_epi8(special) == 0) {
+      const unsigned specials = static_cast<unsigned>(_mm_movemask_epi8(special));
+      if (specials == 0) {
         i += 16;
         continue;
       }
+      // The bytes before the first special one need nothing: skip them, rather than taking
+      // them one at a time with a sixteen-byte check before each.
+      i += static_cast<size_t>(__builtin_ctz(specials));
     }
 #endif
     const unsigned char c = p[i];

@@ -90,7 +90,8 @@ absl::StatusOr<int32_t> SchemaRegistryClient::RegisterProtobuf(const std::string
   char error[CURL_ERROR_SIZE] = {0};
   curl_slist* headers = nullptr;
   headers = api.slist_append(headers, "Content-Type: application/vnd.schemaregistry.v1+json");
-  headers = api.slist_append(headers, "Accept: application/vnd.schemaregistry.v1+json, application/json");
+  headers = api.slist_append(headers,
+                             "Accept: application/vnd.schemaregistry.v1+json, application/json");
   std::unique_ptr<curl_slist, void (*)(curl_slist*)> header_list(headers, api.slist_free_all);
   api.easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
   api.easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers);

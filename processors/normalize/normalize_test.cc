@@ -789,7 +789,9 @@ TEST(MatchingForm, SameTextUpToWhitespaceOnlyWhenTheFormsAreEqual) {
       }
     }
     std::string joined;
-    for (const std::string& paragraph : paragraphs) internal::AppendMatchingForm(paragraph, &joined);
+    for (const std::string& paragraph : paragraphs) {
+      internal::AppendMatchingForm(paragraph, &joined);
+    }
     if (SameTextUpToWhitespace(text, paragraphs)) {
       ++same;
       ASSERT_EQ(MatchingForm(text), joined) << text;

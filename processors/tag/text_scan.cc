@@ -251,11 +251,11 @@ void TokenizeImpl(std::string_view text, uint16_t segment, TokenBuffer* out) {
     }
 #if defined(__SSE2__)
     // Fast path: an ASCII word of at most 15 letters and digits, ended by the end of the
-    // text, ASCII space or punctuation other than an apostrophe (a possessive, an elision) or,
-    // after a single character, a period (an abbreviation such as "U.S."). That is most words of most text;
-    // one sixteen-byte block gives its folded form, case flags and end, where the general
-    // path below takes each character through Decode. Both give the same token
-    // (Tokenize.FastPathGivesTheSameTokensAsTheGeneralPath).
+    // text, ASCII space or punctuation other than an apostrophe (a possessive, an elision)
+    // or, after a single character, a period (an abbreviation such as "U.S."). That is most
+    // words of most text; one sixteen-byte block gives its folded form, case flags and end,
+    // where the general path below takes each character through Decode. Both give the same
+    // token (Tokenizer.FastPathGivesTheSameTokensAsTheGeneralPath).
     if (kFastPath) {
       const auto b = static_cast<unsigned char>(text[i]);
       if (b < 0x80 && (kAscii.info[b] & 7) == static_cast<uint8_t>(CharKind::kWord)) {
