@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <string>
+#include <vector>
+
+#include <utf8proc.h>
 
 namespace newsflow {
 namespace {
@@ -46,6 +50,46 @@ TEST(Utf8, TextWithAFewBrokenCharactersIsStillText) {
   // Three broken characters in every 45: about 7%.
   EXPECT_FALSE(LooksBinary(text));
   EXPECT_FALSE(LooksBinary("short \x01\x02 text"));  // too few to judge
+}
+
+// CountGarbage's eight-byte steps count what a character-by-character reading counts: random
+// mixes of printable ASCII, line ends, controls, DEL, UTF-8 (valid and cut short), C1 and
+// U+FFFD, around the block edges.
+TEST(Utf8, CountGarbageCountsAsACharacterByCharacterReading) {
+  const std::vector<std::string> pieces = {"a", "word ", "0123456789abcdefg", "\n", "\t", "\r",
+                                           "\x01", "\x7F", "\xC3\xA9", "\xE2\x80\x9C",
+                                           "\xF0\x9F\x98\x80", "\xC2\x85", "\xEF\xBF\xBD",
+                                           "\xC3", "\xFF", " "};
+  std::mt19937 random(11);
+  for (int round = 0; round < 20000; ++round) {
+    std::string text;
+    const int count = static_cast<int>(random() % 30);
+    for (int k = 0; k < count; ++k) text += pieces[random() % pieces.size()];
+    GarbageCount expected;
+    for (size_t i = 0; i < text.size();) {
+      const unsigned char c = static_cast<unsigned char>(text[i]);
+      ++expected.code_points;
+      if (c < 0x80) {
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) ++expected.garbage;
+        ++i;
+        continue;
+      }
+      utf8proc_int32_t cp = 0;
+      const utf8proc_ssize_t n =
+          utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(text.data() + i),
+                           static_cast<utf8proc_ssize_t>(text.size() - i), &cp);
+      if (n <= 0) {
+        ++expected.garbage;
+        ++i;
+        continue;
+      }
+      if (cp == 0xFFFD || (cp >= 0x80 && cp < 0xA0)) ++expected.garbage;
+      i += static_cast<size_t>(n);
+    }
+    const GarbageCount got = CountGarbage(text);
+    ASSERT_EQ(got.code_points, expected.code_points) << text;
+    ASSERT_EQ(got.garbage, expected.garbage) << text;
+  }
 }
 
 TEST(Utf8, Utf16ReadAsBytesLooksBinary) {
