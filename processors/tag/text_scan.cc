@@ -137,7 +137,7 @@ constexpr AsciiTable kAscii;
 }
 
 // Appends the folded form of `c` (case folded, marks stripped) to `out`.
-void AppendFolded(std::string_view text, size_t i, const Char& c, std::string* out) {
+void AppendFolded(std::string_view text, size_t i, const Char& c, FoldedText* out) {
   if (c.cp < 0x80) {
     out->push_back(AsciiLower(static_cast<char>(c.cp)));
     return;
@@ -181,13 +181,13 @@ const std::vector<std::string>& FoldedKoreanParticles() {
         "가",     "의",     "에",     "과",     "와",   "을",   "를",   "도",   "로",   "만"};
     auto* out = new std::vector<std::string>;
     for (std::string_view p : kParticles) {
-      std::string folded;
+      FoldedText folded;
       for (size_t i = 0; i < p.size();) {
         const Char c = Decode(p, i);
         AppendFolded(p, i, c, &folded);
         i += c.len;
       }
-      out->push_back(std::move(folded));
+      out->push_back(std::string(std::string_view(folded)));
     }
     return out;
   }();
@@ -210,7 +210,7 @@ int HangulSyllables(std::string_view folded) {
 
 // Drops trailing particles while at least two syllables stay: "니카라과와" -> "니카라" (and
 // the gazetteer's "니카라과" -> "니카라" alike), "인도" and "오만" stay whole.
-void StripKoreanParticles(std::string* folded, size_t begin) {
+void StripKoreanParticles(FoldedText* folded, size_t begin) {
   if (HangulSyllables(std::string_view(*folded).substr(begin)) < 3) return;
   for (bool stripped = true; stripped;) {
     stripped = false;
@@ -239,7 +239,7 @@ namespace {
 template <bool kFastPath>
 void TokenizeImpl(std::string_view text, uint16_t segment, TokenBuffer* out) {
   const size_t n = text.size();
-  out->folded.reserve(out->folded.size() + n);
+  out->folded.Reserve(n);
   size_t i = 0;
   int punct_chars = 0;  // non-space characters since the previous token
   bool comma = false;
@@ -275,13 +275,18 @@ void TokenizeImpl(std::string_view text, uint16_t segment, TokenBuffer* out) {
           const unsigned in_run = (1u << run) - 1;
           const unsigned letters = block.letters & in_run;
           const unsigned uppers = block.uppers & in_run;
-          alignas(16) char lower[16];
-          _mm_store_si128(reinterpret_cast<__m128i*>(lower), block.lower);
+          // The whole block is stored past the end (FoldedText keeps room for it) and the
+          // word's bytes kept.
+          FoldedText& folded = out->folded;
+          folded.Reserve(16);
+          const char* lower = folded.data() + folded.size();
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(folded.data() + folded.size()),
+                           block.lower);
           Token token;
           token.segment = segment;
-          token.fold_begin = static_cast<uint32_t>(out->folded.size());
+          token.fold_begin = static_cast<uint32_t>(folded.size());
           token.fold_len = static_cast<uint16_t>(run);
-          out->folded.append(lower, run);
+          folded.resize(folded.size() + run);
           if (letters != 0 && ((uppers >> __builtin_ctz(letters)) & 1) != 0) {
             token.flags |= kInitialUpper;
           }
@@ -333,7 +338,7 @@ void TokenizeImpl(std::string_view text, uint16_t segment, TokenBuffer* out) {
     const bool first_is_letter = c.letter;
     i += c.len;
     if (script != Script::kHan) {
-      std::string& folded = out->folded;
+      FoldedText& folded = out->folded;
       while (i < n) {
         // Fast path: a run of ASCII letters and digits, folded into `folded` in one append
         // (a push_back per byte re-checks capacity and rewrites the terminator each time).
@@ -422,7 +427,7 @@ void TokenizeImpl(std::string_view text, uint16_t segment, TokenBuffer* out) {
       }
     }
     // Drop a possessive "'s"; note a plural possessive ("Allies'").
-    std::string& f = out->folded;
+    FoldedText& f = out->folded;
     const size_t len = f.size() - token.fold_begin;
     if (len > 2 && f[f.size() - 2] == '\'' && f.back() == 's') {
       f.resize(f.size() - 2);
