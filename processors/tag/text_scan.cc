@@ -244,6 +244,17 @@ void TokenizeImpl(std::string_view text, uint16_t segment, TokenBuffer* out) {
   int punct_chars = 0;  // non-space characters since the previous token
   bool comma = false;
   bool sentence = true;
+  // Adds what the text before the token says of it, and the token with its hash.
+  auto emit = [&](Token& token, uint64_t hash) {
+    if (punct_chars > 0) token.flags |= kPunctBefore;
+    if (comma && punct_chars == 1) token.flags |= kCommaBefore;
+    if (sentence) token.flags |= kSentenceStart;
+    punct_chars = 0;
+    comma = false;
+    sentence = false;
+    token.hash = hash;
+    out->tokens.push_back(token);
+  };
   while (i < n) {
     if (kFastPath && text[i] == ' ') {  // the space between words: nothing to note
       ++i;
@@ -291,14 +302,7 @@ void TokenizeImpl(std::string_view text, uint16_t segment, TokenBuffer* out) {
             token.flags |= kInitialUpper;
           }
           if (uppers != 0 && (letters & ~uppers) == 0) token.flags |= kAllUpper;
-          if (punct_chars > 0) token.flags |= kPunctBefore;
-          if (comma && punct_chars == 1) token.flags |= kCommaBefore;
-          if (sentence) token.flags |= kSentenceStart;
-          punct_chars = 0;
-          comma = false;
-          sentence = false;
-          token.hash = XXH3_64bits(lower, run);
-          out->tokens.push_back(token);
+          emit(token, XXH3_64bits(lower, run));
           i += run;
           continue;
         }
@@ -446,14 +450,7 @@ void TokenizeImpl(std::string_view text, uint16_t segment, TokenBuffer* out) {
     if (token.fold_len == 0) continue;
     if (initial_upper) token.flags |= kInitialUpper;
     if (has_upper && !has_lower) token.flags |= kAllUpper;
-    if (punct_chars > 0) token.flags |= kPunctBefore;
-    if (comma && punct_chars == 1) token.flags |= kCommaBefore;
-    if (sentence) token.flags |= kSentenceStart;
-    punct_chars = 0;
-    comma = false;
-    sentence = false;
-    token.hash = HashFolded(out->Folded(token));
-    out->tokens.push_back(token);
+    emit(token, HashFolded(out->Folded(token)));
   }
 }
 
